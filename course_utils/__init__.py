@@ -1,0 +1,20 @@
+"""Helpers for the course *Wasserstein GANs, from weight clipping to the gradient penalty*.
+
+One module per concern:
+
+* :mod:`course_utils.env` - device, seeding, quick mode, CPU threads (``setup()``)
+* :mod:`course_utils.toy_data` - 8 Gaussians, 25 Gaussians, Swiss roll
+* :mod:`course_utils.models` - MLP generator and critic
+* :mod:`course_utils.losses` - reference versions of the exercise functions
+* :mod:`course_utils.training` - the WGAN / WGAN-GP training loop
+* :mod:`course_utils.plots` - samples, value surfaces, training curves
+* :mod:`course_utils.checks` - self-checks that name the bug
+* :mod:`course_utils.exercises` - fall back to the reference when an exercise is unfinished
+"""
+
+from __future__ import annotations
+
+from .env import pick, quick_mode, setup
+
+__version__ = "0.1.0"
+__all__ = ["setup", "pick", "quick_mode", "__version__"]
