@@ -584,15 +584,6 @@ _ENTRIES: list[Bug] = [
     ),
 ]
 
-_LABEL = {
-    "gradient_penalty": "gradient_penalty",
-    "critic_loss": "critic_loss",
-    "generator_loss": "generator_loss",
-    "clip_weights_": "clip_weights_",
-    "wasserstein_1d": "wasserstein_1d",
-    "per_sample_grad_norms": "per_sample_grad_norms",
-}
-
 
 class BugCatalog(Mapping[str, Bug]):
     """A read-only mapping ``id -> Bug`` that renders itself as a table in a notebook."""

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in problems:
                 print(line)
             if problems:
-                print("Student versions are stale; run: python -m course_utils.student", file=sys.stderr)
+                print("Student versions are stale; run: python -m course_utils.student")
                 return 1
             print(f"{len(paths)} student notebook(s) in {out} are up to date.")
             return 0

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import losses, regularizers as R
+from course_utils import losses
+from course_utils import regularizers as R
 from course_utils.training import TrainConfig, train_wgan
 
 SHAPES = [(16, 2), (8, 1, 28, 28)]
@@ -181,7 +182,8 @@ def test_registry():
         assert cfg.method == ("none" if v.spectral_norm else "gp")
         assert cfg.lambda_gp == v.weight
         if v.penalty is not None:
-            assert v.weight > 0
+            assert v.weight > 0 and v.toy_weight > 0
+        assert v.for_toy().weight == v.toy_weight
     assert R.VARIANTS["r1"].with_weight(0.5).weight == 0.5
 
 
@@ -197,3 +199,70 @@ def test_every_variant_trains_a_few_steps(name):
                          progress=False, **v.train_kwargs())
     assert len(history.step) >= 1
     assert all(math.isfinite(x) for x in history.critic_loss)
+
+
+def _one_sided_variants():
+    def grads(critic, real, fake):
+        a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+        x = (a * real + (1 - a) * fake).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+        return g
+
+    def correct(c, r, f):
+        return (torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+    def clamp_style(c, r, f):  # another correct style
+        return (grads(c, r, f).flatten(1).norm(dim=1) - 1).clamp(min=0).pow(2).mean()
+
+    def two_sided(c, r, f):
+        return ((grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+    def wrong_side(c, r, f):
+        return (torch.relu(1 - grads(c, r, f).flatten(1).norm(dim=1)) ** 2).mean()
+
+    def not_squared(c, r, f):
+        return torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1).mean()
+
+    def times_lambda(c, r, f):
+        return 10 * correct(c, r, f)
+
+    def per_element(c, r, f):
+        return (torch.relu(grads(c, r, f).reshape(-1, 1).norm(dim=1) - 1) ** 2).mean()
+
+    def no_graph(c, r, f):
+        return correct(c, r, f).detach()
+
+    def not_scalar(c, r, f):
+        return torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2
+
+    def stub(c, r, f):
+        raise NotImplementedError("todo")
+
+    def raises(c, r, f):
+        return c(r.view(-1))  # a shape error
+
+    def returns_none(c, r, f):
+        correct(c, r, f)
+
+    def returns_float(c, r, f):
+        return float(correct(c, r, f).detach())
+
+    return {None: [correct, clamp_style, R.one_sided_penalty], "two-sided-penalty": [two_sided],
+            "one-sided-wrong-side": [wrong_side], "absolute-deviation": [not_squared],
+            "lambda-inside-penalty": [times_lambda], "per-element-norm": [per_element],
+            "create-graph-missing": [no_graph], "wrong-shape": [not_scalar], "not-implemented": [stub],
+            "raised-exception": [raises], "returned-none": [returns_none], "wrong-type": [returns_float]}
+
+
+@pytest.mark.parametrize("bug,fn", [(b, f) for b, fs in _one_sided_variants().items() for f in fs],
+                         ids=lambda x: getattr(x, "__name__", str(x)))
+def test_check_one_sided_penalty(bug, fn):
+    result = R.check_one_sided_penalty(fn)
+    assert result.passed == (bug is None), result
+    assert result.bug == bug, result
+    assert result.message
+
+
+def test_check_one_sided_penalty_not_callable():
+    result = R.check_one_sided_penalty(None)
+    assert not result.passed and result.bug == "not-callable"

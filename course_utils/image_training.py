@@ -1,0 +1,498 @@
+"""WGAN-GP on 28 x 28 images: the training loop, mixed precision done right, checkpoints.
+
+Defaults are the paper's (Gulrajani et al., 2017): lambda = 10, n_critic = 5, Adam with
+learning rate 1e-4. For Adam's betas we use **(0.5, 0.9)**, the values of the authors'
+official image code (``gan_mnist.py``, ``gan_cifar.py``, ``gan_64x64.py``); Algorithm 1 in
+the paper lists beta1 = 0, which the authors used for the toy problems (``training.py``
+of this package keeps (0, 0.9) there). Pass ``--betas 0 0.9`` to follow Algorithm 1.
+
+Mixed precision (``amp``):
+
+* ``'bf16'``: autocast to bfloat16, no gradient scaler (bfloat16 has float32's exponent
+  range, so small gradients do not underflow);
+* ``'fp16'`` (CUDA): autocast to float16 with a ``GradScaler``. The penalty needs the
+  input gradient, computed by ``torch.autograd.grad`` *outside* ``scaler.scale(...).backward()``,
+  so it follows PyTorch's AMP recipe for gradient penalties: scale the scores before
+  ``autograd.grad`` (else small fp16 gradients underflow to zero), unscale the result by
+  hand (else the penalty sees gradients ``scale`` times too large), and compute the
+  penalty inside autocast;
+* ``'off'``: float32; ``'auto'`` picks bf16 on a CUDA GPU that supports it, fp16 on an
+  older GPU, and float32 on the CPU.
+
+The training command::
+
+    python -m course_utils.image_training train --steps 2000 --out runs/fashion
+    python -m course_utils.image_training train --resume runs/fashion/checkpoint.pt --steps 500
+    python -m course_utils.image_training export runs/fashion/checkpoint.pt data/wgan_gp_fashion.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import image_data
+from .env import get_device
+from .image_models import DCGANCritic, DCGANGenerator
+from .losses import critic_loss, generator_loss, interpolate
+
+Amp = Literal["auto", "off", "bf16", "fp16"]
+PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
+
+
+@dataclass
+class ImageTrainConfig:
+    """Hyper-parameters of an image WGAN-GP run (defaults: the paper's, see module docstring)."""
+
+    n_steps: int = 2000
+    batch_size: int = 64
+    n_critic: int = 5
+    lambda_gp: float = 10.0
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.9)
+    latent_dim: int = 64
+    g_width: int = 16
+    c_width: int = 32
+    critic_norm: Literal["none", "layernorm"] = "none"
+    amp: Amp = "auto"
+    data: Literal["subset", "full"] = "subset"
+    seed: int = 0
+    log_every: int = 10
+    eval_every: int = 100
+    eval_size: int = 1000
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    time_budget_s: float | None = None
+
+    def __post_init__(self) -> None:
+        self.betas = tuple(self.betas)
+        if self.n_steps < 0 or self.n_critic < 1 or self.batch_size < 2:
+            raise ValueError("n_steps must be >= 0, n_critic >= 1 and batch_size >= 2")
+        if self.amp not in ("auto", "off", "bf16", "fp16"):
+            raise ValueError(f"amp must be 'auto', 'off', 'bf16' or 'fp16', got {self.amp!r}")
+
+    def models(self) -> tuple[DCGANGenerator, DCGANCritic]:
+        return (DCGANGenerator(self.latent_dim, self.g_width),
+                DCGANCritic(self.c_width, norm=self.critic_norm))
+
+
+@dataclass
+class ImageHistory:
+    """Logged values: training entries every ``log_every`` steps, held-out ones every ``eval_every``."""
+
+    step: list[int] = field(default_factory=list)
+    critic_loss: list[float] = field(default_factory=list)
+    generator_loss: list[float] = field(default_factory=list)
+    w_estimate: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    eval_step: list[int] = field(default_factory=list)
+    heldout_w: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------- precision
+def resolve_amp(amp: Amp, device: torch.device) -> str:
+    """The precision actually used: 'off', 'bf16' or 'fp16'."""
+    if amp == "auto":
+        if device.type == "cuda":
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return "off"
+    if amp == "fp16" and device.type != "cuda":
+        raise ValueError("amp='fp16' needs a CUDA device (with a GradScaler); use 'bf16' or 'off' here.")
+    return amp
+
+
+def autocast(device: torch.device, mode: str):
+    """An autocast context for ``mode`` ('off' gives a no-op context)."""
+    if mode == "off":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if mode == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def make_scaler(device: torch.device, mode: str) -> torch.amp.GradScaler | None:
+    """A GradScaler for fp16, ``None`` otherwise."""
+    return torch.amp.GradScaler(device.type) if mode == "fp16" else None
+
+
+def amp_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, *, mode: str = "off",
+                         scaler: torch.amp.GradScaler | None = None,
+                         alpha: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient penalty under mixed precision; returns ``(penalty, per-sample gradient norms)``.
+
+    With a ``scaler`` (fp16): the scores are scaled before ``autograd.grad`` and the
+    gradients are unscaled afterwards, by hand, before the norm. The penalty itself is
+    computed inside autocast. Call it *outside* any autocast region.
+    """
+    device = real.device
+    xhat = interpolate(real.detach(), fake.detach(), alpha).requires_grad_(True)
+    with autocast(device, mode):
+        scores = critic(xhat)
+    out = scores.float().sum()
+    if scaler is not None:
+        out = scaler.scale(out)
+    (grads,) = torch.autograd.grad(out, xhat, create_graph=True)
+    if scaler is not None:
+        grads = grads / scaler.get_scale()  # unscale; stays differentiable
+    with autocast(device, mode):
+        norms = grads.flatten(start_dim=1).float().norm(2, dim=1)
+        penalty = ((norms - 1.0) ** 2).mean()
+    return penalty, norms.detach()
+
+
+# ----------------------------------------------------------------------------- trainer
+class ImageWGANGP:
+    """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it."""
+
+    def __init__(self, config: ImageTrainConfig | None = None, device: torch.device | str | None = None,
+                 train_images: torch.Tensor | None = None, heldout_images: torch.Tensor | None = None,
+                 out_dir: str | Path | None = None):
+        self.config = config = config or ImageTrainConfig()
+        self.device = torch.device(device) if device is not None else get_device()
+        self.mode = resolve_amp(config.amp, self.device)
+        torch.manual_seed(config.seed)
+        self.generator, self.critic = (m.to(self.device) for m in config.models())
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=config.betas)
+        self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=config.lr, betas=config.betas)
+        self.scaler_g = make_scaler(self.device, self.mode)
+        self.scaler_c = make_scaler(self.device, self.mode)
+        if train_images is None or heldout_images is None:
+            full = config.data == "full"
+            train_images = image_data.load_images("train", full=full).tensor() if train_images is None else train_images
+            heldout_images = image_data.load_images("test", full=full).tensor() if heldout_images is None else heldout_images
+        self.sampler = image_data.RealSampler(train_images.to(self.device), seed=config.seed)
+        self.heldout = heldout_images[: config.eval_size].to(self.device)
+        self.fixed_noise = torch.randn(64, config.latent_dim, generator=torch.Generator().manual_seed(1234))
+        self.history = ImageHistory()
+        self.step = 0
+        self.seconds = 0.0
+        self.grids: dict[int, torch.Tensor] = {}
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+
+    # one critic update -------------------------------------------------------------
+    def critic_step(self) -> dict[str, torch.Tensor]:
+        cfg, dev = self.config, self.device
+        real = self.sampler(cfg.batch_size)
+        with torch.no_grad(), autocast(dev, self.mode):
+            fake = self.generator(self.generator.sample_latent(cfg.batch_size))
+        fake = fake.float()
+        with autocast(dev, self.mode):
+            real_scores = self.critic(real).float()
+            fake_scores = self.critic(fake).float()
+        penalty, norms = amp_gradient_penalty(self.critic, real, fake, mode=self.mode, scaler=self.scaler_c)
+        loss = critic_loss(real_scores, fake_scores, penalty, cfg.lambda_gp)
+        self.opt_c.zero_grad(set_to_none=True)
+        if self.scaler_c is not None:
+            self.scaler_c.scale(loss).backward()
+            self.scaler_c.step(self.opt_c)
+            self.scaler_c.update()
+        else:
+            loss.backward()
+            self.opt_c.step()
+        return {"loss": loss.detach(), "w": (real_scores.mean() - fake_scores.mean()).detach(),
+                "penalty": penalty.detach(), "grad_norm": norms.mean()}
+
+    # one generator update ----------------------------------------------------------
+    def generator_step(self) -> torch.Tensor:
+        cfg, dev = self.config, self.device
+        self.critic.requires_grad_(False)
+        with autocast(dev, self.mode):
+            fake = self.generator(self.generator.sample_latent(cfg.batch_size))
+            loss = generator_loss(self.critic(fake).float())
+        self.opt_g.zero_grad(set_to_none=True)
+        if self.scaler_g is not None:
+            self.scaler_g.scale(loss).backward()
+            self.scaler_g.step(self.opt_g)
+            self.scaler_g.update()
+        else:
+            loss.backward()
+            self.opt_g.step()
+        self.critic.requires_grad_(True)
+        return loss.detach()
+
+    @torch.no_grad()
+    def heldout_wasserstein(self) -> float:
+        """``mean D(held-out real) - mean D(fresh fakes)``: the critic's W estimate on images it never trained on."""
+        # fixed noise: evaluations do not consume the training random stream (resume stays exact)
+        fake = self.generator.sample(len(self.heldout), generator=torch.Generator().manual_seed(4321)).to(self.device)
+        self.critic.eval()
+        with autocast(self.device, self.mode):
+            w = self.critic(self.heldout).float().mean() - self.critic(fake).float().mean()
+        self.critic.train()
+        return float(w)
+
+    @torch.no_grad()
+    def sample_grid(self) -> torch.Tensor:
+        """64 images from the fixed noise, in ``[0, 1]`` on the CPU, shape ``(64, 1, 28, 28)``."""
+        was = self.generator.training
+        self.generator.eval()
+        out = self.generator(self.fixed_noise.to(self.device))
+        self.generator.train(was)
+        return image_data.from_unit_range(out).cpu()
+
+    def train(self, n_steps: int | None = None, progress: bool = True, time_budget_s: float | None = None) -> ImageHistory:
+        """Run ``n_steps`` more generator steps (default ``config.n_steps``), each after ``n_critic`` critic steps."""
+        cfg = self.config
+        n_steps = cfg.n_steps if n_steps is None else n_steps
+        budget = cfg.time_budget_s if time_budget_s is None else time_budget_s
+        self.generator.train()
+        self.critic.train()
+        t0, s0 = time.perf_counter(), self.seconds
+        end = self.step + n_steps
+        bar = tqdm(total=n_steps, desc=f"WGAN-GP images ({self.device.type}, {self.mode})", disable=not progress,
+                   mininterval=2.0)
+        while self.step < end:
+            for _ in range(cfg.n_critic):
+                stats = self.critic_step()
+            loss_g = self.generator_step()
+            self.step += 1
+            self.seconds = s0 + time.perf_counter() - t0
+            out_of_time = budget is not None and self.seconds - s0 >= budget
+            last = self.step == end or out_of_time
+            if self.step % cfg.log_every == 0 or last:
+                h = self.history
+                h.step.append(self.step)
+                h.critic_loss.append(float(stats["loss"]))
+                h.generator_loss.append(float(loss_g))
+                h.w_estimate.append(float(stats["w"]))
+                h.penalty.append(float(stats["penalty"]))
+                h.grad_norm.append(float(stats["grad_norm"]))
+                h.seconds.append(self.seconds)
+                bar.set_postfix(W=f"{h.w_estimate[-1]:.2f}", gnorm=f"{h.grad_norm[-1]:.2f}", refresh=False)
+            if cfg.eval_every and (self.step % cfg.eval_every == 0 or last):
+                self.history.eval_step.append(self.step)
+                self.history.heldout_w.append(self.heldout_wasserstein())
+            if cfg.sample_every and (self.step % cfg.sample_every == 0 or last):
+                self.grids[self.step] = self.sample_grid()
+                if self.out_dir is not None:
+                    save_grid(self.grids[self.step], self.out_dir / "samples" / f"step_{self.step:06d}.png",
+                              title=f"step {self.step}")
+            if self.out_dir is not None and cfg.checkpoint_every and (self.step % cfg.checkpoint_every == 0 or last):
+                self.save(self.out_dir / "checkpoint.pt")
+            bar.update(1)
+            if out_of_time:
+                break
+        bar.close()
+        return self.history
+
+    # checkpoints -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "format": "wgan-course-image-checkpoint/1",
+            "config": asdict(self.config),
+            "step": self.step,
+            "seconds": self.seconds,
+            "generator": self.generator.state_dict(),
+            "critic": self.critic.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_c": self.opt_c.state_dict(),
+            "scaler_g": self.scaler_g.state_dict() if self.scaler_g is not None else None,
+            "scaler_c": self.scaler_c.state_dict() if self.scaler_c is not None else None,
+            "sampler": self.sampler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "history": self.history.as_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("format") != "wgan-course-image-checkpoint/1":
+            raise ValueError("Not a training checkpoint of course_utils.image_training (no optimizer states).")
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_c.load_state_dict(state["opt_c"])
+        for scaler, key in ((self.scaler_g, "scaler_g"), (self.scaler_c, "scaler_c")):
+            if scaler is not None and state.get(key) is not None:
+                scaler.load_state_dict(state[key])
+        self.sampler.load_state_dict(state["sampler"])
+        torch.set_rng_state(state["torch_rng"])
+        if state.get("cuda_rng") is not None and torch.cuda.is_available() and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.step = state["step"]
+        self.seconds = state["seconds"]
+        self.history = ImageHistory(**state["history"])
+
+    def save(self, path: str | Path) -> Path:
+        """Write a resumable checkpoint atomically (a crash mid-write leaves the old one intact)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(self.state_dict(), tmp)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def resume(cls, path: str | Path, device: torch.device | str | None = None, **kwargs) -> ImageWGANGP:
+        """A trainer restored from a checkpoint written by :meth:`save` (same config, step, optimizers, RNGs)."""
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        config = ImageTrainConfig(**state["config"])
+        trainer = cls(config, device=device, **kwargs)
+        trainer.load_state_dict(state)
+        return trainer
+
+
+# ----------------------------------------------------------------------------- outputs
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None) -> Path:
+    """Save images in ``[0, 1]``, shape ``(N, 1, H, W)``, as one PNG grid."""
+    from matplotlib.image import imsave
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imsave(path, make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
+    return path
+
+
+def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
+    """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them."""
+    images = images.detach().float().cpu()
+    n, _, h, w = images.shape
+    ncol = nrow
+    nrows = (n + ncol - 1) // ncol
+    grid = np.ones((nrows * (h + pad) + pad, ncol * (w + pad) + pad), dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, ncol)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = images[i, 0].numpy()
+    return grid
+
+
+def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | None = None) -> Path:
+    """Write a small file with the generator and critic weights, config, history and ``extra`` info."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    release = {
+        "format": "wgan-course-image-pretrained/1",
+        "config": state["config"],
+        "step": state["step"],
+        "seconds": state["seconds"],
+        "generator": state["generator"],
+        "critic": state["critic"],
+        "history": state["history"],
+        "info": extra or {},
+    }
+    out = Path(out)
+    torch.save(release, out)
+    return out
+
+
+def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | None = None):
+    """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found. Restore it with `git checkout -- data/` or train one with "
+            "`python -m course_utils.image_training train` and export it."
+        )
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state.get("format") == "wgan-course-image-checkpoint/1":
+        state = {**state, "info": {}}
+    config = ImageTrainConfig(**state["config"])
+    generator, critic = config.models()
+    generator.load_state_dict(state["generator"])
+    critic.load_state_dict(state["critic"])
+    device = torch.device(device) if device is not None else get_device()
+    generator.to(device).eval()
+    critic.to(device).eval()
+    info = {k: state[k] for k in ("config", "step", "seconds", "history", "info")}
+    return generator, critic, info
+
+
+def hardware_summary(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA)"
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores"
+
+
+# ----------------------------------------------------------------------------- command line
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.image_training", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train (or resume) a WGAN-GP on Fashion-MNIST")
+    defaults = ImageTrainConfig()
+    tr.add_argument("--out", type=Path, default=Path("runs/fashion"), help="folder for checkpoint.pt, samples/, metrics")
+    tr.add_argument("--resume", type=Path, help="continue from this checkpoint (its config is used)")
+    tr.add_argument("--steps", type=int, default=defaults.n_steps, help="generator steps to run (more, when resuming)")
+    tr.add_argument("--time-budget", type=float, help="stop after this many seconds (a checkpoint is written)")
+    tr.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    tr.add_argument("--n-critic", type=int, default=defaults.n_critic)
+    tr.add_argument("--lambda-gp", type=float, default=defaults.lambda_gp)
+    tr.add_argument("--lr", type=float, default=defaults.lr)
+    tr.add_argument("--betas", type=float, nargs=2, default=defaults.betas)
+    tr.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
+    tr.add_argument("--g-width", type=int, default=defaults.g_width)
+    tr.add_argument("--c-width", type=int, default=defaults.c_width)
+    tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
+    tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
+    tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
+    tr.add_argument("--seed", type=int, default=defaults.seed)
+    tr.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    tr.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    tr.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
+    tr.add_argument("--sample-every", type=int, default=defaults.sample_every)
+    tr.add_argument("--eval-every", type=int, default=defaults.eval_every)
+    ex = sub.add_parser("export", help="write generator + critic weights (no optimizer states) to a small file")
+    ex.add_argument("checkpoint", type=Path)
+    ex.add_argument("out", type=Path)
+    ex.add_argument("--info", type=Path, help="a JSON file whose content is stored as the export's 'info'")
+    args = parser.parse_args(argv)
+
+    if args.command == "export":
+        extra = json.loads(args.info.read_text()) if args.info else None
+        print(export_pretrained(args.checkpoint, args.out, extra))
+        return 0
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = get_device(args.device)
+    if args.resume:
+        trainer = ImageWGANGP.resume(args.resume, device=device, out_dir=args.out)
+        print(f"resumed from {args.resume} at step {trainer.step}")
+    else:
+        config = ImageTrainConfig(
+            n_steps=args.steps, batch_size=args.batch_size, n_critic=args.n_critic, lambda_gp=args.lambda_gp,
+            lr=args.lr, betas=tuple(args.betas), latent_dim=args.latent_dim, g_width=args.g_width,
+            c_width=args.c_width, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
+            checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, eval_every=args.eval_every,
+        )
+        trainer = ImageWGANGP(config, device=device, out_dir=args.out)
+    print(f"device {device} ({hardware_summary(device)}), precision {trainer.mode}, data {trainer.config.data}")
+    trainer.train(args.steps, time_budget_s=args.time_budget)
+    path = trainer.save(args.out / "checkpoint.pt")
+    summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),
+               "precision": trainer.mode, "heldout_w_last": trainer.history.heldout_w[-1:]}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"saved {path}: {json.dumps(summary)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def show_grid(images: torch.Tensor, ax=None, title: str = "Samples", nrow: int = 8, unit_range: bool = False):
+    """Draw images as one grid on ``ax`` (made if None); ``unit_range=True`` when they are in ``[-1, 1]``."""
+    import matplotlib.pyplot as plt
+
+    if unit_range:
+        images = image_data.from_unit_range(images)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5 * ((len(images) + nrow - 1) // nrow) / nrow + 0.4))
+    ax.imshow(make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
+    ax.set(title=title, xlabel=f"{nrow} images per row (28 x 28 pixels each)", ylabel="", xticks=[], yticks=[])
+    return ax

@@ -1,0 +1,290 @@
+"""Named training recipes for the 2-D toy problems: model sizes plus a :class:`TrainConfig`.
+
+Notebook 7 chose these for *quality per CPU second* (the measurements are in that notebook
+and in :data:`MEASUREMENTS_TABLE` below); notebook 9 and the benchmark reuse them, so a comparison
+between regularisers changes one thing at a time.
+
+Use::
+
+    from course_utils.recipes import get_recipe, train_recipe
+    run = train_recipe(get_recipe("gp-fast"), "8gaussians", time_budget_s=60)
+    run.generator, run.critic, run.history, run.trace[-1]   # trace: modes / hq over time
+
+A recipe's learning rate decays linearly to ``min_lr_factor`` of its value over the last
+``decay_fraction`` of the run, measured in steps or, with a time budget, in seconds,
+whichever is further along. Without that decay the samples keep jittering around the modes
+with the step size of Adam, and the share of high-quality samples stays below half.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import torch
+from torch import nn
+
+from . import toy_data
+from .metrics import ModeStats, exact_w1, mode_coverage
+from .models import MLPCritic, MLPGenerator
+from .training import History, TrainConfig, train_wgan
+
+
+@dataclass(frozen=True)
+class ToyRecipe:
+    """Everything needed to train a toy WGAN: sizes, optimiser settings and schedule."""
+
+    name: str
+    method: str = "gp"
+    generator_width: int = 64
+    generator_depth: int = 3
+    critic_width: int = 64
+    critic_depth: int = 3
+    latent_dim: int = 2
+    n_critic: int = 2
+    batch_size: int = 256
+    lambda_gp: float = 0.1
+    clip_value: float = 0.01
+    lr: float = 2e-3
+    betas: tuple[float, float] = (0.5, 0.9)
+    n_steps: int = 2400
+    decay_fraction: float = 0.3
+    min_lr_factor: float = 0.05
+    log_every: int = 25
+    description: str = ""
+
+    def config(self, **overrides) -> TrainConfig:
+        """The :class:`TrainConfig` of this recipe (``overrides`` replace fields, e.g. ``n_steps``)."""
+        values = dict(method=self.method, n_steps=self.n_steps, n_critic=self.n_critic, batch_size=self.batch_size,
+                      lambda_gp=self.lambda_gp, clip_value=self.clip_value, lr=self.lr,
+                      betas=self.betas if self.method != "clip" else None, log_every=self.log_every)
+        values.update(overrides)
+        return TrainConfig(**values)
+
+    def make_models(self, device: torch.device | str = "cpu") -> tuple[MLPGenerator, MLPCritic]:
+        """A fresh generator and critic of this recipe's sizes, on ``device``."""
+        generator = MLPGenerator(latent_dim=self.latent_dim, width=self.generator_width, depth=self.generator_depth)
+        critic = MLPCritic(width=self.critic_width, depth=self.critic_depth)
+        return generator.to(device), critic.to(device)
+
+    def with_(self, **changes) -> "ToyRecipe":
+        """A copy with some fields changed (``recipe.with_(lambda_gp=10)``)."""
+        return replace(self, **changes)
+
+
+RECIPES: dict[str, ToyRecipe] = {}
+
+
+def _register(recipe: ToyRecipe) -> ToyRecipe:
+    RECIPES[recipe.name] = recipe
+    return recipe
+
+
+#: The course's choice for WGAN-GP on the toy data (see notebook 7).
+GP_FAST = _register(ToyRecipe(
+    name="gp-fast",
+    description="WGAN-GP tuned for quality per CPU second: width 64, Adam lr 2e-3 for both networks, "
+                "betas (0.5, 0.9), lambda 0.1, batch 256, 2 critic steps per generator step, "
+                "linear learning-rate decay over the last 30% of the run.",
+))
+
+#: The settings of the paper's official toy code (width 512, lambda 0.1, Adam 1e-4, betas (0.5, 0.9)).
+GP_OFFICIAL = _register(ToyRecipe(
+    name="gp-official",
+    generator_width=512, critic_width=512, n_critic=5, batch_size=256, lambda_gp=0.1, lr=1e-4,
+    n_steps=100_000, decay_fraction=0.0,
+    description="The official WGAN-GP toy settings: width 512, lambda 0.1, Adam lr 1e-4, betas (0.5, 0.9), "
+                "5 critic steps, batch 256, no decay.",
+))
+
+#: Weight clipping with the same networks and budget as ``gp-fast`` (for side-by-side comparisons).
+CLIP_FAST = _register(ToyRecipe(
+    name="clip-fast",
+    method="clip", clip_value=0.01, n_critic=5, lr=5e-5, decay_fraction=0.0,
+    description="WGAN with weight clipping and the WGAN paper's settings (c = 0.01, RMSProp lr 5e-5, "
+                "5 critic steps, batch 256) on the gp-fast networks.",
+))
+
+
+def get_recipe(name: str) -> ToyRecipe:
+    """Look up a recipe by name: one of :data:`RECIPES`."""
+    if name not in RECIPES:
+        raise ValueError(f"Unknown recipe {name!r}; choose one of {sorted(RECIPES)}.")
+    return RECIPES[name]
+
+
+@dataclass
+class TracePoint:
+    """Quality of the generator at one moment of a run."""
+
+    step: int
+    seconds: float
+    modes_captured: int | None = None
+    n_modes: int | None = None
+    hq_fraction: float | None = None
+    w1: float | None = None
+
+
+@dataclass
+class RecipeRun:
+    """The result of :func:`train_recipe`."""
+
+    recipe: ToyRecipe
+    dataset: str
+    generator: MLPGenerator
+    critic: MLPCritic
+    history: History
+    trace: list[TracePoint] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def steps(self) -> int:
+        return self.history.step[-1] + 1 if self.history.step else 0
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else float("nan")
+
+    def final_modes(self, n: int = 5000) -> ModeStats:
+        """Mode coverage of ``n`` fresh samples (only for the Gaussian mixtures)."""
+        ds = toy_data.get_dataset(self.dataset)
+        if ds.centers is None:
+            raise ValueError(f"{self.dataset} has no modes; use final_w1 instead.")
+        return mode_coverage(self.generator.sample(n).cpu(), ds.centers, ds.std)
+
+    def final_w1(self, n: int = 1000) -> float:
+        """Exact empirical W1 between ``n`` generated and ``n`` real samples."""
+        ds = toy_data.get_dataset(self.dataset)
+        return exact_w1(self.generator.sample(n).cpu(), ds.sample(n))
+
+
+def evaluate(generator: nn.Module, dataset: str, n: int = 2000, w1_points: int = 0) -> dict:
+    """Modes and high-quality fraction (mixtures) and, if ``w1_points``, the exact W1 to real data."""
+    ds = toy_data.get_dataset(dataset)
+    with torch.no_grad():
+        fake = generator.sample(max(n, w1_points)).cpu()
+    out: dict = {}
+    if ds.centers is not None:
+        stats = mode_coverage(fake[:n], ds.centers, ds.std)
+        out.update(modes_captured=stats.modes_captured, n_modes=stats.n_modes, hq_fraction=stats.hq_fraction)
+    if w1_points:
+        out["w1"] = exact_w1(fake[:w1_points], ds.sample(w1_points))
+    return out
+
+
+def train_recipe(
+    recipe: ToyRecipe | str,
+    dataset: str,
+    *,
+    device: torch.device | str = "cpu",
+    n_steps: int | None = None,
+    time_budget_s: float | None = None,
+    eval_every: int = 100,
+    eval_samples: int = 2000,
+    w1_points: int = 0,
+    seed: int | None = None,
+    callback: Callable[[int, History], None] | None = None,
+    callback_every: int = 0,
+    progress: bool = False,
+    **loss_functions: Callable,
+) -> RecipeRun:
+    """Train ``recipe`` on the toy ``dataset`` for ``n_steps`` steps or ``time_budget_s`` seconds.
+
+    With a time budget the run stops at the budget (``n_steps`` then only caps it) and the
+    learning-rate decay follows the clock. Every ``eval_every`` steps the generator is evaluated
+    (modes and high-quality fraction on the mixtures, exact W1 on ``w1_points`` points if given)
+    into ``run.trace``; that evaluation takes a few milliseconds and counts against the budget.
+    ``loss_functions`` (``gradient_penalty=...``, ``critic_loss=...``, ...) go to
+    :func:`course_utils.training.train_wgan`.
+    """
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    if seed is not None:
+        torch.manual_seed(seed)
+    if n_steps is None:
+        n_steps = recipe.n_steps if time_budget_s is None else 10**9
+    config = recipe.config(n_steps=n_steps, time_budget_s=time_budget_s)
+    generator, critic = recipe.make_models(device)
+    opt_g, opt_c = config.make_optimizer(generator.parameters()), config.make_optimizer(critic.parameters())
+    history = History()
+    run = RecipeRun(recipe, dataset, generator, critic, history)
+    t0 = time.perf_counter()
+
+    def record(step: int) -> None:
+        point = TracePoint(step=step, seconds=time.perf_counter() - t0)
+        for key, value in evaluate(generator, dataset, eval_samples, w1_points).items():
+            setattr(point, key, value)
+        run.trace.append(point)
+
+    def hook(step: int, hist: History) -> None:  # step = generator steps done so far
+        if recipe.decay_fraction > 0:
+            progress_ = step / n_steps
+            if time_budget_s:
+                progress_ = max(progress_, (time.perf_counter() - t0) / time_budget_s)
+            start = 1.0 - recipe.decay_fraction
+            factor = 1.0 if progress_ < start else max(recipe.min_lr_factor, (1.0 - progress_) / recipe.decay_fraction)
+            for opt in (opt_g, opt_c):
+                for group in opt.param_groups:
+                    group["lr"] = recipe.lr * factor
+        if eval_every and step % eval_every == 0:
+            record(step)
+        if callback is not None and callback_every and step % callback_every == 0:
+            callback(step, hist)
+
+    record(0)
+    train_wgan(generator, critic, toy_data.get_sampler(dataset, device), config,
+               optimizers=(opt_g, opt_c), history=history, callback=hook, callback_every=1,
+               progress=progress, desc=f"{recipe.name} on {dataset}", **loss_functions)
+    run.seconds = history.seconds[-1] if history.seconds else time.perf_counter() - t0
+    if not run.trace or run.trace[-1].step != run.steps:
+        record(run.steps)
+    return run
+
+
+#: The sweep behind ``gp-fast`` (8 Gaussians unless marked, seed 0 unless marked; one torch thread on a
+#: two-core CPU shared with other jobs). Recorded data, printed by notebook 7; not re-run there.
+MEASUREMENTS_TABLE: list[str] = [
+    'run                            width     lr     betas lambda batch n_crit decay  steps  CPU s steps/s  modes in 3sd',
+    '-------------------------------------------------------------------------------------------------------------------',
+    'official toy settings            512  1e-04 (0.5, 0.9)    0.1   256      5     -    160   62.4     2.6    6/8     5%',
+    'width 128, lr 1e-3               128  1e-03 (0.5, 0.9)    0.1   256      5     -   1200   63.7    18.8    6/8    24%',
+    '  lr 5e-4                        128  5e-04 (0.5, 0.9)    0.1   256      5     -   1200   50.8    23.6    8/8    52%',
+    '  betas (0, 0.9)                 128  1e-03 (0.0, 0.9)    0.1   256      5     -   1200   52.4    22.9    8/8    37%',
+    '  lambda 1                       128  1e-03 (0.5, 0.9)      1   256      5     -   1200   49.3    24.4    7/8    35%',
+    '  lambda 10                      128  1e-03 (0.5, 0.9)     10   256      5     -   1200   54.7    21.9    3/8     0%',
+    '  width 64                        64  1e-03 (0.5, 0.9)    0.1   256      5     -   1200   33.7    35.6    8/8    50%',
+    '  width 256                      256  1e-03 (0.5, 0.9)    0.1   256      5     -   1200  128.8     9.3    5/8    29%',
+    '  batch 512                      128  1e-03 (0.5, 0.9)    0.1   512      5     -   1200   81.6    14.7    8/8    56%',
+    '  n_critic 2                     128  1e-03 (0.5, 0.9)    0.1   256      2     -   1200   32.3    37.2    5/8    39%',
+    '  + lr decay                     128  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   55.3    21.7    8/8    83%',
+    '  + decay over 50%               128  1e-03 (0.5, 0.9)    0.1   256      5   50%   1200   51.7    23.2    8/8    81%',
+    '  + decay, seed 1                128  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   52.0    23.1    8/8    80%',
+    '  + decay, width 64               64  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   25.0    48.1    8/8    70%',
+    '  + decay, n_critic 2            128  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   48.4    49.6    8/8    94%',
+    'width 64, n_critic 2, decay       64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   21.6   110.9    8/8    87%',
+    '  1200 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   1200   15.1    79.6    8/8    66%',
+    '  6000 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   6000   73.5    81.7    8/8    96%',
+    '  seed 1                          64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.3    82.0    8/8    85%',
+    '  n_critic 1                      64  1e-03 (0.5, 0.9)    0.1   256      1   30%   4800   32.0   150.2    8/8    65%',
+    '  lambda 1                        64  1e-03 (0.5, 0.9)      1   256      2   30%   2400   30.0    80.1    8/8    89%',
+    '  lambda 10                       64  1e-03 (0.5, 0.9)     10   256      2   30%   2400   25.8    93.0    1/8     0%',
+    '  batch 512                       64  1e-03 (0.5, 0.9)    0.1   512      2   30%   2400   40.3    59.6    8/8    83%',
+    '  lr 4e-3                         64  4e-03 (0.5, 0.9)    0.1   256      2   30%   2400   34.7    69.1    8/8    95%',
+    'gp-fast (lr 2e-3)                 64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.5    81.3    8/8    94%',
+    '  600 steps                       64  2e-03 (0.5, 0.9)    0.1   256      2   30%    600    7.9    75.8    8/8    57%',
+    '  seed 1                          64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   26.7    89.9    8/8    93%',
+    '25 Gaussians, lr 1e-3             64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   33.3    72.2  25/25    25%',
+    '  seed 1                          64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   30.2    79.5  25/25    20%',
+    '  3600 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   3600   48.5    74.3  25/25    62%',
+    '  6000 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   6000   76.2    78.8  25/25    90%',
+    '  lr 4e-3                         64  4e-03 (0.5, 0.9)    0.1   256      2   30%   2400   32.1    74.7  25/25    25%',
+    '25 Gaussians, gp-fast             64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.4    81.6  25/25    40%',
+    '  seed 1                          64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   28.3    84.9  25/25    35%',
+    '',
+    'Rows in a group change one thing from the unindented row above them. 8 Gaussians unless named, seed 0 unless named.',
+    'CPU s: CPU time of one torch thread while 4 to 8 other jobs shared the two cores, so steps/s is low and noisy',
+    '(an idle machine ran gp-fast at about 80 to 110 steps/s). modes and in 3sd: 5000 samples at the end.',
+]
+
+__all__ = ["ToyRecipe", "RECIPES", "GP_FAST", "GP_OFFICIAL", "CLIP_FAST", "get_recipe", "train_recipe",
+           "RecipeRun", "TracePoint", "evaluate", "MEASUREMENTS_TABLE"]

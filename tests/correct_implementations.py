@@ -1,0 +1,253 @@
+"""Correct implementations of the exercise functions, written in different styles.
+
+The self-checks must pass every one of them: a check judges behaviour, so any
+reasonable way of writing the function is accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.stats
+import torch
+from torch import nn
+
+from course_utils import losses, metrics
+
+
+def _alpha_shape(x: torch.Tensor) -> tuple[int, ...]:
+    return (x.shape[0],) + (1,) * (x.dim() - 1)
+
+
+# ---------------------------------------------------------------------------- gradient_penalty
+
+
+def gp_grad_outputs(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """autograd.grad with grad_outputs=ones_like, view(B, -1), Tensor.norm."""
+    alpha = torch.rand(_alpha_shape(real), device=real.device)
+    xhat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    scores = critic(xhat)
+    (grads,) = torch.autograd.grad(
+        outputs=scores, inputs=xhat, grad_outputs=torch.ones_like(scores), create_graph=True, retain_graph=True
+    )
+    norms = grads.view(grads.shape[0], -1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+
+
+def gp_summed_scores(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Differentiate the summed scores; torch.linalg.vector_norm over the flattened sample."""
+    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)))
+    xhat = alpha * real.detach() + (1 - alpha) * fake.detach()
+    xhat.requires_grad_()
+    grads = torch.autograd.grad(critic(xhat).sum(), xhat, create_graph=True)[0]
+    norms = torch.linalg.vector_norm(grads.flatten(start_dim=1), ord=2, dim=1)
+    return torch.mean((norms - 1.0) ** 2)
+
+
+def gp_lerp(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """torch.lerp for the interpolates, alpha built by expanding a (B,) vector."""
+    alpha = torch.rand(real.shape[0]).view(-1, *[1] * (real.dim() - 1)).expand_as(real)
+    xhat = torch.lerp(fake.detach(), real.detach(), alpha).requires_grad_(True)
+    scores = critic(xhat)
+    grads = torch.autograd.grad(scores, xhat, torch.ones_like(scores), create_graph=True)[0]
+    return ((grads.reshape(len(grads), -1).norm(dim=1) - 1).pow(2)).mean()
+
+
+def gp_manual_sqrt(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Norm computed by hand with an epsilon inside the square root; alpha on the fake side."""
+    batch = real.shape[0]
+    alpha = torch.rand(batch, 1, device=real.device).reshape(_alpha_shape(real))
+    xhat = alpha * fake.detach() + (1 - alpha) * real.detach()
+    xhat.requires_grad_(True)
+    scores = critic(xhat)
+    grads = torch.autograd.grad(scores, xhat, grad_outputs=torch.ones(scores.shape), create_graph=True)[0]
+    flat = grads.reshape(batch, -1)
+    norms = torch.sqrt(torch.sum(flat**2, dim=1) + 1e-12)
+    return ((norms - 1) ** 2).mean()
+
+
+def gp_numpy_alpha(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """alpha drawn with NumPy (its own generator), converted to the data's dtype."""
+    alpha_np = np.random.random(_alpha_shape(real))
+    alpha = torch.as_tensor(alpha_np, dtype=real.dtype, device=real.device)
+    xhat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+    scores = critic(xhat)
+    (grads,) = torch.autograd.grad(scores, [xhat], grad_outputs=[torch.ones_like(scores)], create_graph=True)
+    return ((grads.flatten(1).norm(p=2, dim=1) - 1) ** 2).mean()
+
+
+def gp_alpha_requires_grad(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """alpha itself requires grad, so the interpolates are tracked without requires_grad_ on them."""
+    alpha = torch.rand(_alpha_shape(real), requires_grad=True)
+    xhat = alpha * real.detach() + (1 - alpha) * fake.detach()
+    scores = critic(xhat)
+    (grads,) = torch.autograd.grad(scores, xhat, grad_outputs=torch.ones_like(scores), create_graph=True)
+    return ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def gp_torch_func(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """torch.func.grad of a single-sample score, vectorised with torch.func.vmap."""
+    alpha = torch.rand(_alpha_shape(real))
+    xhat = alpha * real.detach() + (1 - alpha) * fake.detach()
+
+    def score_one(x: torch.Tensor) -> torch.Tensor:
+        return critic(x.unsqueeze(0)).squeeze()
+
+    grads = torch.func.vmap(torch.func.grad(score_one))(xhat)
+    return ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def gp_fake_keeps_graph(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """No detach anywhere: the interpolates may carry the generator's graph (harmless for the critic step)."""
+    alpha = torch.rand(_alpha_shape(real))
+    xhat = alpha * real + (1 - alpha) * fake
+    xhat.requires_grad_(True)
+    scores = critic(xhat)
+    grads = torch.autograd.grad(scores, xhat, grad_outputs=torch.ones_like(scores), create_graph=True)[0]
+    return ((grads.reshape(grads.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def gp_per_sample_loop(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """One torch.func.grad call per sample, in a Python loop (slow, but correct)."""
+    alpha = torch.rand(_alpha_shape(real))
+    xhat = alpha * real.detach() + (1 - alpha) * fake.detach()
+    terms = []
+    for x in xhat:
+        g = torch.func.grad(lambda v: critic(v.unsqueeze(0)).sum())(x)
+        terms.append((g.norm() - 1) ** 2)
+    return torch.stack(terms).mean()
+
+
+GRADIENT_PENALTY: dict[str, Callable] = {
+    "reference": losses.gradient_penalty,
+    "grad_outputs": gp_grad_outputs,
+    "summed_scores_vector_norm": gp_summed_scores,
+    "lerp": gp_lerp,
+    "manual_sqrt_epsilon": gp_manual_sqrt,
+    "numpy_alpha": gp_numpy_alpha,
+    "alpha_requires_grad": gp_alpha_requires_grad,
+    "torch_func_vmap": gp_torch_func,
+    "fake_keeps_generator_graph": gp_fake_keeps_graph,
+    "per_sample_loop": gp_per_sample_loop,
+}
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+def critic_loss_torch_mean(real_scores, fake_scores, penalty, lambda_gp):
+    return torch.mean(fake_scores) - torch.mean(real_scores) + lambda_gp * penalty
+
+
+def critic_loss_negated_estimate(real_scores, fake_scores, penalty, lambda_gp):
+    wasserstein = real_scores.mean() - fake_scores.mean()
+    return -wasserstein + penalty * lambda_gp
+
+
+def critic_loss_difference_of_scores(real_scores, fake_scores, penalty, lambda_gp):
+    return (fake_scores.flatten() - real_scores.flatten()).mean() + lambda_gp * penalty
+
+
+CRITIC_LOSS: dict[str, Callable] = {
+    "reference": losses.critic_loss,
+    "torch_mean": critic_loss_torch_mean,
+    "negated_estimate": critic_loss_negated_estimate,
+    "difference_of_scores": critic_loss_difference_of_scores,
+}
+
+GENERATOR_LOSS: dict[str, Callable] = {
+    "reference": losses.generator_loss,
+    "torch_mean": lambda fake_scores: -torch.mean(fake_scores),
+    "neg": lambda fake_scores: fake_scores.mean().neg(),
+    "sum_over_numel": lambda fake_scores: -fake_scores.sum() / fake_scores.numel(),
+}
+
+
+# ---------------------------------------------------------------------------- clip_weights_
+
+
+def clip_data_clamp(critic: nn.Module, c: float) -> None:
+    for p in critic.parameters():
+        p.data.clamp_(-c, c)
+
+
+def clip_copy(critic: nn.Module, c: float) -> None:
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.copy_(torch.clamp(p, min=-c, max=c))
+
+
+def clip_assign_data(critic: nn.Module, c: float) -> None:
+    for _, p in critic.named_parameters():
+        p.data = p.data.clamp(-c, c)
+
+
+def clip_modules(critic: nn.Module, c: float) -> None:
+    with torch.no_grad():
+        for module in critic.modules():
+            for p in module.parameters(recurse=False):
+                p.clamp_(-c, c)
+
+
+CLIP_WEIGHTS: dict[str, Callable] = {
+    "reference": losses.clip_weights_,
+    "data_clamp": clip_data_clamp,
+    "copy": clip_copy,
+    "assign_data": clip_assign_data,
+    "modules": clip_modules,
+}
+
+
+# ---------------------------------------------------------------------------- wasserstein_1d
+
+
+def w1_numpy(x, y) -> float:
+    return float(np.mean(np.abs(np.sort(np.asarray(x)) - np.sort(np.asarray(y)))))
+
+
+def w1_sort_values(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    xs, _ = torch.sort(x)
+    ys, _ = torch.sort(y)
+    return torch.mean(torch.abs(xs - ys))
+
+
+def w1_scipy(x, y) -> float:
+    return scipy.stats.wasserstein_distance(np.asarray(x), np.asarray(y))
+
+
+WASSERSTEIN_1D: dict[str, Callable] = {
+    "reference": metrics.wasserstein_1d,
+    "numpy": w1_numpy,
+    "sort_values": w1_sort_values,
+    "scipy": w1_scipy,
+}
+
+
+# ---------------------------------------------------------------------------- per_sample_grad_norms
+
+
+def norms_grad_outputs(f: Callable, x: torch.Tensor) -> torch.Tensor:
+    x = x.detach().requires_grad_(True)
+    out = f(x)
+    (g,) = torch.autograd.grad(out, x, grad_outputs=torch.ones_like(out))
+    return g.reshape(x.shape[0], -1).norm(dim=1)
+
+
+def norms_vector_norm(f: Callable, x: torch.Tensor) -> torch.Tensor:
+    x = x.clone().requires_grad_()
+    (g,) = torch.autograd.grad(f(x).sum(), x)
+    return torch.linalg.vector_norm(g.flatten(1), dim=1)
+
+
+def norms_torch_func(f: Callable, x: torch.Tensor) -> torch.Tensor:
+    grads = torch.func.vmap(torch.func.grad(lambda v: f(v.unsqueeze(0)).sum()))(x)
+    return grads.flatten(1).pow(2).sum(dim=1).sqrt()
+
+
+PER_SAMPLE_GRAD_NORMS: dict[str, Callable] = {
+    "reference": losses.input_gradient_norms,
+    "grad_outputs": norms_grad_outputs,
+    "vector_norm": norms_vector_norm,
+    "torch_func": norms_torch_func,
+}

@@ -1,0 +1,35 @@
+"""Frechet distance and class balance; the shipped classifier's accuracy on the shipped test subset."""
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import fid, image_data
+
+torch.set_num_threads(1)  # tiny models: one thread is faster, and CI's cores are shared
+
+
+def test_frechet_distance_identical_is_zero_and_shift_is_measured():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(1000, 16))
+    assert fid.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    b = a + 2.0  # a pure shift by 2 in 16 dims: FD = 16 * 4
+    assert fid.frechet_distance(a, b) == pytest.approx(64.0, rel=1e-6)
+
+
+def test_class_balance():
+    assert fid.class_balance(np.arange(1000) % 10) == pytest.approx(1.0)
+    assert fid.class_balance(np.zeros(100, dtype=int)) == pytest.approx(0.0)
+    assert fid.kl_to_uniform(np.zeros(100, dtype=int)) == pytest.approx(np.log(10))
+
+
+@pytest.mark.skipif(not fid.CLASSIFIER_PATH.is_file(), reason="classifier weights not built")
+def test_shipped_classifier_accuracy_and_identical_sets():
+    test = image_data.load_images("test")
+    model = fid.load_classifier(device="cpu")
+    acc = fid.accuracy(model, test.tensor(), torch.from_numpy(test.labels))
+    assert acc >= 0.88, f"classifier accuracy on the test subset is {acc:.3f}"
+    ev = fid.Evaluator(test.tensor(), model, n=500)
+    same = ev(test.tensor())
+    assert same.fd == pytest.approx(0.0, abs=1e-6)
+    assert same.balance > 0.99

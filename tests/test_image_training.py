@@ -1,0 +1,105 @@
+"""Mixed-precision penalty against float32, the GradScaler recipe, and exact checkpoint resume."""
+
+import pytest
+import torch
+
+from course_utils.image_models import DCGANCritic
+from course_utils.image_training import (
+    ImageTrainConfig,
+    ImageWGANGP,
+    amp_gradient_penalty,
+    export_pretrained,
+    load_pretrained,
+)
+from course_utils.losses import gradient_penalty
+
+torch.set_num_threads(1)  # tiny models: one thread is faster, and CI's cores are shared
+
+
+def _setup():
+    torch.manual_seed(0)
+    critic = DCGANCritic(width=8)
+    real, fake = torch.randn(16, 1, 28, 28), torch.randn(16, 1, 28, 28)
+    alpha = torch.rand(16)
+    return critic, real, fake, alpha
+
+
+def test_fp32_path_matches_reference_penalty():
+    critic, real, fake, alpha = _setup()
+    ours, _ = amp_gradient_penalty(critic, real, fake, mode="off", alpha=alpha)
+    torch.manual_seed(1)
+    a = torch.rand(16)
+    torch.manual_seed(1)
+    ref = gradient_penalty(critic, real, fake)
+    again, _ = amp_gradient_penalty(critic, real, fake, mode="off", alpha=a)
+    torch.testing.assert_close(again, ref)
+    assert ours.ndim == 0
+
+
+def test_bf16_penalty_close_to_fp32():
+    critic, real, fake, alpha = _setup()
+    p32, n32 = amp_gradient_penalty(critic, real, fake, mode="off", alpha=alpha)
+    p16, n16 = amp_gradient_penalty(critic, real, fake, mode="bf16", alpha=alpha)
+    torch.testing.assert_close(n16, n32, rtol=3e-2, atol=3e-2)
+    torch.testing.assert_close(p16, p32, rtol=5e-2, atol=5e-3)
+    # and it stays differentiable w.r.t. the critic's parameters
+    p16.backward()
+    assert critic.features[0].weight.grad is not None and critic.head.weight.grad.abs().sum() > 0
+
+
+def test_scaler_recipe_unscales_before_the_norm():
+    critic, real, fake, alpha = _setup()
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 12)
+    p_ref, n_ref = amp_gradient_penalty(critic, real, fake, mode="off", alpha=alpha)
+    p_s, n_s = amp_gradient_penalty(critic, real, fake, mode="off", scaler=scaler, alpha=alpha)
+    torch.testing.assert_close(n_s, n_ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(p_s, p_ref, rtol=1e-5, atol=1e-6)
+
+
+def _tiny(seed=0):
+    return ImageTrainConfig(n_steps=4, batch_size=8, n_critic=2, latent_dim=8, g_width=2, c_width=2, amp="off",
+                            seed=seed, log_every=1, eval_every=1, eval_size=16, sample_every=2, checkpoint_every=0)
+
+
+def _data():
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(64, 1, 28, 28, generator=g) * 2 - 1, torch.rand(16, 1, 28, 28, generator=g) * 2 - 1
+
+
+def test_resume_continues_identically(tmp_path):
+    train, held = _data()
+    straight = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    straight.train(4, progress=False)
+
+    first = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    first.train(2, progress=False)
+    path = first.save(tmp_path / "ck.pt")
+    torch.manual_seed(999)  # whatever happens in between must not matter
+    resumed = ImageWGANGP.resume(path, device="cpu", train_images=train, heldout_images=held)
+    assert resumed.step == 2
+    assert resumed.opt_c.state_dict()["state"][0]["step"] == first.opt_c.state_dict()["state"][0]["step"]
+    resumed.train(2, progress=False)
+
+    assert resumed.step == straight.step == 4
+    for a, b in zip(straight.generator.state_dict().values(), resumed.generator.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for a, b in zip(straight.critic.parameters(), resumed.critic.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert straight.history.critic_loss == resumed.history.critic_loss
+
+
+def test_export_and_load_pretrained(tmp_path):
+    train, held = _data()
+    t = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    t.train(1, progress=False)
+    out = export_pretrained(t.save(tmp_path / "ck.pt"), tmp_path / "g.pt", {"note": "x"})
+    g, c, info = load_pretrained(out, device="cpu")
+    assert info["step"] == 1 and info["info"]["note"] == "x"
+    assert g.sample(3).shape == (3, 1, 28, 28) and c(g.sample(3)).shape == (3, 1)
+
+
+def test_fp16_needs_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    with pytest.raises(ValueError, match="CUDA"):
+        ImageWGANGP(ImageTrainConfig(amp="fp16"), device="cpu", train_images=_data()[0], heldout_images=_data()[1])

@@ -1,0 +1,140 @@
+"""Student versions: generated from the masters, committed, and runnable past an unsolved exercise."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import student
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import grading_course as gc  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _by_id(nb):
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+
+
+def test_solution_replaced_by_stub_keeping_signature_and_docstring():
+    nb = gc.student_notebook()
+    cell = _by_id(nb)["gradient_penalty"]
+    lines = cell.source.splitlines()
+    assert lines[:2] == gc.HEADS["gradient_penalty"].splitlines()
+    assert lines[2] == "    # YOUR CODE HERE"
+    assert lines[3].startswith('    raise NotImplementedError("Exercise `gradient_penalty`')
+    assert "hint below" in lines[3]
+    assert "BEGIN SOLUTION" not in cell.source and "autograd" not in cell.source
+    compile(cell.source, "<stub>", "exec")  # valid Python, correctly indented
+
+
+def test_nested_indentation_follows_the_marker():
+    master = gc.master_notebook()
+    cell = _by_id(master)["clip_weights_"]
+    cell.source = cell.source.replace("    ### BEGIN SOLUTION", "    if True:\n        ### BEGIN SOLUTION")
+    cell.source = cell.source.replace("    ### END SOLUTION", "        ### END SOLUTION")
+    stub = _by_id(student.make_student_version(master))["clip_weights_"].source
+    assert "        raise NotImplementedError(" in stub
+    compile(stub, "<stub>", "exec")
+
+
+def test_hidden_tests_removed_outputs_stripped_tags_and_locks():
+    master = gc.master_notebook()
+    for cell in master.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="old output")]
+            cell.execution_count = 7
+    nb = student.make_student_version(master)
+    cells = _by_id(nb)
+    test = cells["test_gradient_penalty"]
+    assert "HIDDEN" not in test.source and "gp.ndim" not in test.source
+    assert test.source.startswith("result = checks.check_gradient_penalty(gradient_penalty)")
+    assert test.metadata["tags"] == ["raises-exception"]
+    assert test.metadata["nbgrader"]["points"] == 3 and test.metadata["nbgrader"]["grade"] is True
+    assert test.metadata["editable"] is False and test.metadata["deletable"] is False
+    assert cells["gradient_penalty"].metadata["deletable"] is False
+    assert "editable" not in cells["gradient_penalty"].metadata
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    # everything that is not an exercise is unchanged, and the master is not modified
+    assert [c.source for c in nb.cells if "nbgrader" not in c.metadata] == [
+        c.source for c in master.cells if "nbgrader" not in c.metadata]
+    assert "BEGIN SOLUTION" in _by_id(master)["gradient_penalty"].source
+    nbformat.validate(nb)
+
+
+@pytest.mark.parametrize(
+    ("source", "meta", "message"),
+    [
+        ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", {"solution": True}, "never closed"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", {"solution": True}, "nested"),
+        ("x = 1\n### END SOLUTION", {"solution": True}, "without"),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", {"solution": False}, "not an nbgrader solution cell"),
+        ("### BEGIN HIDDEN TESTS\nassert 1\n### END HIDDEN TESTS", {"grade": False}, "not an nbgrader graded"),
+    ],
+)
+def test_malformed_markers_are_reported(source, meta, message):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade_id": "f", "grade": False, "solution": False, "locked": False, **meta}
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    with pytest.raises(student.MarkerError, match=message):
+        student.make_student_version(nb, "x.ipynb")
+
+
+def test_cli_generates_and_check_mode_lists_stale_files(tmp_path, capsys):
+    masters = tmp_path / "notebooks"
+    path = gc.write_master(masters)
+    out = masters / "student"
+    assert student.main([str(path), "--check"]) == 1
+    assert "missing" in capsys.readouterr().out
+    assert student.main([str(path)]) == 0
+    assert student.main([str(path), "--check"]) == 0
+    assert (out / gc.NAME).read_text() == student.student_text(path)
+    # a master edit makes the committed student version stale
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\n\nA new sentence."
+    nbformat.write(nb, path)
+    (out / "09_orphan.ipynb").write_text("{}")
+    capsys.readouterr()
+    assert student.main([str(path), "--check"]) == 1
+    report = capsys.readouterr().out
+    assert f"{out / gc.NAME}: out of date" in report and "09_orphan.ipynb: has no master" in report
+    assert student.main([str(path)]) == 0
+    assert student.main([str(path), "--check"]) == 1  # the orphan is still there
+    (out / "09_orphan.ipynb").unlink()
+    assert student.main([str(path), "--check"]) == 0
+
+
+def test_committed_student_versions_are_up_to_date():
+    """notebooks/student/ must equal what `python -m course_utils.student` generates now."""
+    masters = student.master_paths(REPO / "notebooks")
+    problems = student.stale(masters, REPO / "notebooks" / "student")
+    assert not problems, "run `python -m course_utils.student`:\n" + "\n".join(problems)
+
+
+def test_every_master_converts():
+    for path in student.master_paths(REPO / "notebooks"):
+        nb = student.make_student_version(nbformat.read(path, as_version=4), str(path))
+        for cell in nb.cells:
+            assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN TESTS" not in cell.source, path
+
+
+def test_student_version_runs_past_the_unsolved_exercises(tmp_path):
+    """nbclient (like JupyterLab's Run All) carries on past the failing test cells; the lesson uses the reference."""
+    from nbclient import NotebookClient
+
+    nb = gc.submission(critic_loss=gc.correct("critic_loss"))  # one exercise solved, three untouched
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
+    client.execute()  # raises CellExecutionError if any cell without the tag fails
+    text = {c.metadata.get("nbgrader", {}).get("grade_id", i): "".join(
+        o.get("text", "") + o.get("ename", "") for o in c.get("outputs", []))
+        for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    assert "AssertionError" in text["test_gradient_penalty"]  # the test failed ...
+    assert "NotImplementedError" in "".join(str(o) for o in _by_id(nb)["test_gradient_penalty"].outputs)
+    joined = "\n".join(str(t) for t in text.values())
+    assert "NOTE: using the course's reference gradient_penalty" in joined  # ... and the lesson went on
+    assert "Using your critic_loss" in joined
+    assert "critic loss on the toy batch" in joined  # the last cell ran
