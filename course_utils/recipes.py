@@ -68,7 +68,7 @@ class ToyRecipe:
         critic = MLPCritic(width=self.critic_width, depth=self.critic_depth)
         return generator.to(device), critic.to(device)
 
-    def with_(self, **changes) -> "ToyRecipe":
+    def with_(self, **changes) -> ToyRecipe:
         """A copy with some fields changed (``recipe.with_(lambda_gp=10)``)."""
         return replace(self, **changes)
 
@@ -137,6 +137,7 @@ class RecipeRun:
     history: History
     trace: list[TracePoint] = field(default_factory=list)
     seconds: float = 0.0
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None  # (generator, critic)
 
     @property
     def steps(self) -> int:
@@ -207,7 +208,7 @@ def train_recipe(
     generator, critic = recipe.make_models(device)
     opt_g, opt_c = config.make_optimizer(generator.parameters()), config.make_optimizer(critic.parameters())
     history = History()
-    run = RecipeRun(recipe, dataset, generator, critic, history)
+    run = RecipeRun(recipe, dataset, generator, critic, history, optimizers=(opt_g, opt_c))
     t0 = time.perf_counter()
 
     def record(step: int) -> None:

@@ -111,3 +111,37 @@ def test_mode_coverage_rejects_bad_input():
         mode_coverage(torch.zeros(5, 3), torch.zeros(2, 2), 0.1)
     with pytest.raises(ValueError):
         mode_coverage(torch.zeros(5, 2), torch.zeros(2, 2), 0.0)
+
+
+# --- course_utils.recipes (the toy recipes evaluated with these metrics) ---------------------------
+
+def test_recipes_registry_and_config():
+    from course_utils import recipes
+
+    fast = recipes.get_recipe("gp-fast")
+    config = fast.config()
+    assert (config.method, config.n_critic, config.lambda_gp, config.lr, config.betas) == ("gp", 2, 0.1, 2e-3, (0.5, 0.9))
+    assert recipes.get_recipe("clip-fast").config().make_optimizer([torch.zeros(1, requires_grad=True)]).__class__ \
+        is torch.optim.RMSprop
+    assert fast.with_(lambda_gp=10.0).config(n_steps=7).lambda_gp == 10.0
+    with pytest.raises(ValueError, match="gp-fast"):
+        recipes.get_recipe("nope")
+    generator, critic = fast.make_models()
+    assert generator(torch.zeros(3, 2)).shape == (3, 2) and critic(torch.zeros(3, 2)).shape == (3, 1)
+
+
+def test_train_recipe_short_run_traces_quality_and_decays_lr():
+    from course_utils import recipes
+
+    run = recipes.train_recipe("gp-fast", "8gaussians", n_steps=20, eval_every=10, w1_points=50, seed=0)
+    assert run.steps == 20 and [p.step for p in run.trace] == [0, 10, 20]
+    assert all(p.n_modes == 8 and 0 <= p.hq_fraction <= 1 and p.w1 > 0 for p in run.trace)
+    assert isinstance(run.final_modes(200), ModeStats)
+    # the learning rate has decayed to its floor by the end of the run
+    floor = recipes.GP_FAST.lr * recipes.GP_FAST.min_lr_factor
+    assert all(group["lr"] == pytest.approx(floor) for opt in run.optimizers for group in opt.param_groups)
+    assert run.steps_per_second > 0
+    swiss = recipes.train_recipe("gp-fast", "swissroll", n_steps=5, eval_every=0, w1_points=30)
+    assert swiss.trace[-1].modes_captured is None and swiss.trace[-1].w1 > 0
+    with pytest.raises(ValueError, match="no modes"):
+        swiss.final_modes()
