@@ -16,6 +16,7 @@ $PY -m ruff check course_utils tests tools
 
 echo ">> notebook hygiene (no outputs, kernelspec, nbgrader metadata)"
 $PY -m tools.nbtools check notebooks/[0-9]*.ipynb
+$PY -m course_utils.student --check
 
 echo ">> pytest: unit tests and notebooks (quick mode)"
 export WGAN_COURSE_QUICK=1 MPLBACKEND=Agg

@@ -75,7 +75,7 @@ def get_device(prefer: str | None = None) -> torch.device:
                 f"Unset {DEVICE_ENV_VAR} or choose 'cpu'."
             )
         if wanted == "mps" and not _mps_available():
-            raise RuntimeError(f"Device 'mps' was requested but Apple MPS is not available; use 'cpu'.")
+            raise RuntimeError("Device 'mps' was requested but Apple MPS is not available; use 'cpu'.")
         return torch.device(wanted)
     if torch.cuda.is_available():
         return torch.device("cuda")

@@ -117,7 +117,7 @@ def plot_sample_snapshots(snapshots: dict[int, torch.Tensor], real: torch.Tensor
     if n == 0:
         raise ValueError("No snapshots to plot; record some with a training callback first.")
     fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
-    for ax, (step, fake) in zip(axes[0], sorted(snapshots.items())):
+    for ax, (step, fake) in zip(axes[0], sorted(snapshots.items()), strict=True):
         plot_samples(real, fake, ax=ax, title=f"step {step}", extent=extent)
         ax.get_legend().remove()
     fig.suptitle(title)
