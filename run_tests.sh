@@ -22,7 +22,7 @@ echo ">> pytest: unit tests and notebooks (quick mode)"
 export WGAN_COURSE_QUICK=1 MPLBACKEND=Agg
 set +e
 $PY -m pytest tests notebooks/[0-9]*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
-  -n "${PYTEST_WORKERS:-2}" --dist loadfile -p no:cacheprovider "$@"
+  -n "${PYTEST_WORKERS:-2}" --dist loadfile -p no:cacheprovider --durations=25 "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -1,0 +1,485 @@
+"""Side-by-side benchmarks of the course's training code (CPU by default, GPU if present).
+
+Usage::
+
+    python -m course_utils.bench                     # default: about 12 minutes on 2 CPU cores
+    python -m course_utils.bench --quick --sections steps,quality,images   # about a minute
+    python -m course_utils.bench --repeats 7 --out bench_results/bench.json \\
+        --sections steps,quality,images,notebooks --notebook-modes quick,full
+
+Every comparison is measured within one run, with the variants *interleaved inside each
+repeat* (variant A, B, C, ... then the next repeat), so slow drift of a shared machine hits
+all variants alike. Results are ratios to a baseline with min / median / max over repeats.
+
+Sections:
+
+* ``steps``: critic step time (forward on real and fake, loss, backward, optimizer step)
+  for weight clipping vs the gradient penalty, on the MLP critic (3 x 512, batch 256) and
+  the DCGAN critic (28 x 28, batch 64); the course's ``gradient_penalty`` vs a textbook
+  implementation; and two candidate optimisations (one critic forward over
+  ``torch.cat([real, fake])`` instead of two; ``torch.set_flush_denormal(True)``).
+* ``quality``: the ``gp-fast`` recipe on 8 Gaussians, modes and high-quality fraction read
+  from one run's evaluation trace at 15, 30 and 60 s (5, 10, 15 s with ``--quick``).
+* ``images``: generator iterations per second of the image WGAN-GP training step
+  (CPU float32; GPU float32 and AMP when CUDA is available). Random images stand in for
+  the data set (speed does not depend on the pixels).
+* ``notebooks``: wall time of every notebook executed top to bottom in a fresh kernel, in
+  quick mode (``--notebook-modes quick``, the default), full mode or both; or the times of an
+  earlier run's JSON with ``--notebook-times``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .image_models import DCGANCritic
+from .losses import clip_weights_, critic_loss, gradient_penalty
+from .models import MLPCritic
+
+SECTIONS = ("steps", "quality", "images", "notebooks")
+TARGETS = {"mlp": 1.4, "conv": 1.8}  # GP / clip step-time targets
+
+
+# ----------------------------------------------------------------------------- machine
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def machine_info() -> dict:
+    info = {
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    return info
+
+
+def summarize(values: list[float]) -> dict:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values), "values": values}
+
+
+# ----------------------------------------------------------------------------- penalties
+def textbook_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The usual WGAN-GP penalty as found in most tutorials (for comparison with the course's)."""
+    b = real.shape[0]
+    alpha = torch.rand(b, *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+    xhat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    out = critic(xhat)
+    (grads,) = torch.autograd.grad(outputs=out, inputs=xhat, grad_outputs=torch.ones_like(out),
+                                   create_graph=True, retain_graph=True)
+    return ((grads.view(b, -1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+# ----------------------------------------------------------------------------- critic steps
+def _make_step(variant: str, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+               lambda_gp: float = 10.0, clip: float = 0.01) -> Callable[[], None]:
+    """One critic update for ``variant``; every variant uses Adam so only the constraint differs."""
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    penalty_fn = textbook_gradient_penalty if variant == "gp_textbook" else gradient_penalty
+    concat = variant == "gp_concat"
+
+    def step() -> None:
+        if concat:
+            scores = critic(torch.cat([real, fake]))
+            real_scores, fake_scores = scores[: real.shape[0]], scores[real.shape[0]:]
+        else:
+            real_scores, fake_scores = critic(real), critic(fake)
+        if variant == "clip":
+            loss = critic_loss(real_scores, fake_scores, 0.0, 0.0)
+        else:
+            loss = critic_loss(real_scores, fake_scores, penalty_fn(critic, real, fake), lambda_gp)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if variant == "clip":
+            clip_weights_(critic, clip)
+
+    return step
+
+
+#: variant -> (what it is, baseline it is compared with)
+STEP_VARIANTS = {
+    "clip": ("weight clipping (c=0.01)", None),
+    "gp": ("gradient penalty, course `gradient_penalty`", "clip"),
+    "gp_textbook": ("gradient penalty, textbook autograd.grad(grad_outputs=ones)", "gp"),
+    "gp_concat": ("GP, one critic forward over cat([real, fake])", "gp"),
+    "gp_flush_denormal": ("GP with torch.set_flush_denormal(True)", "gp"),
+}
+
+
+def _model_setup(model: str, sizes: dict) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    if model == "mlp":
+        critic = MLPCritic(in_dim=2, width=sizes["mlp_width"], depth=sizes["mlp_depth"])
+        shape = (sizes["mlp_batch"], 2)
+    elif model == "conv":
+        critic = DCGANCritic(width=sizes["conv_width"])
+        shape = (sizes["conv_batch"], 1, 28, 28)
+    else:
+        raise ValueError(model)
+    real = torch.randn(*shape)
+    fake = torch.randn(*shape) * 0.5 + 0.3
+    if model == "conv":
+        real, fake = real.clamp(-1, 1), fake.clamp(-1, 1)
+    return critic, real, fake
+
+
+DEFAULT_SIZES = dict(mlp_width=512, mlp_depth=3, mlp_batch=256, conv_width=32, conv_batch=64)
+
+
+def time_critic_steps(repeats: int = 5, iters: int = 20, warmup: int = 5, models: tuple[str, ...] = ("mlp", "conv"),
+                      sizes: dict | None = None, seed: int = 0, variants: tuple[str, ...] | None = None) -> dict:
+    """Milliseconds per critic step for every variant, interleaved inside each repeat.
+
+    Returns ``{model: {"ms": {variant: summary}, "ratios": {name: summary}, ...}}``, where a
+    summary has min / median / max (and the raw per-repeat values).
+    """
+    sizes = {**DEFAULT_SIZES, **(sizes or {})}
+    variants = tuple(variants or STEP_VARIANTS)
+    flush_before = False  # torch has no getter; the default is off
+    out: dict = {}
+    for model in models:
+        torch.manual_seed(seed)
+        base, real, fake = _model_setup(model, sizes)
+        steps = {}
+        for v in variants:
+            torch.manual_seed(seed)
+            steps[v] = _make_step(v, copy.deepcopy(base), real, fake)
+        for v in variants:  # warm-up (allocator, kernels, optimizer state)
+            torch.set_flush_denormal(v == "gp_flush_denormal")
+            for _ in range(warmup):
+                steps[v]()
+        torch.set_flush_denormal(flush_before)
+        ms: dict[str, list[float]] = {v: [] for v in variants}
+        for r in range(repeats):
+            order = variants if r % 2 == 0 else tuple(reversed(variants))  # cancel order effects
+            for v in order:
+                torch.set_flush_denormal(v == "gp_flush_denormal")
+                torch.manual_seed(seed + r)
+                t0 = time.perf_counter()
+                for _ in range(iters):
+                    steps[v]()
+                ms[v].append(1000 * (time.perf_counter() - t0) / iters)
+                torch.set_flush_denormal(flush_before)
+        ratios = {}
+        for v in variants:
+            ref = STEP_VARIANTS[v][1]
+            if ref is not None and ref in ms:
+                ratios[f"{v}/{ref}"] = summarize([a / b for a, b in zip(ms[v], ms[ref], strict=True)])
+        out[model] = {
+            "sizes": ({"width": sizes["mlp_width"], "depth": sizes["mlp_depth"], "batch": sizes["mlp_batch"]}
+                      if model == "mlp" else {"width": sizes["conv_width"], "batch": sizes["conv_batch"],
+                                              "image": [1, 28, 28]}),
+            "ms": {v: summarize(vals) for v, vals in ms.items()},
+            "ratios": ratios,
+            "target_gp_over_clip": TARGETS.get(model),
+            "repeats": repeats, "iters": iters, "warmup": warmup,
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------- toy quality
+def toy_quality(checkpoints: tuple[float, ...] = (15, 30, 60), eval_every: int = 25, seed: int = 0) -> dict:
+    """One ``gp-fast`` run on 8 Gaussians with a time budget of ``max(checkpoints)``; the trace read at each time."""
+    from .recipes import get_recipe, train_recipe
+
+    budget = max(checkpoints)
+    run = train_recipe(get_recipe("gp-fast"), "8gaussians", time_budget_s=budget, eval_every=eval_every, seed=seed)
+    rows = []
+    for t in checkpoints:
+        before = [p for p in run.trace if p.seconds <= t + 1e-9]
+        p = before[-1] if before else run.trace[0]
+        rows.append({"budget_s": t, "trace_seconds": round(p.seconds, 2), "step": p.step,
+                     "modes_captured": p.modes_captured, "n_modes": p.n_modes, "hq_fraction": p.hq_fraction})
+    return {"recipe": "gp-fast", "dataset": "8gaussians", "budget_s": budget, "eval_every": eval_every,
+            "steps": run.steps, "steps_per_second": run.steps_per_second, "checkpoints": rows,
+            "note": "the learning-rate decay follows the 60 s (or 15 s) budget, so earlier checkpoints are "
+                    "mid-run snapshots, not runs with a shorter budget"}
+
+
+# ----------------------------------------------------------------------------- images
+def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0) -> dict:
+    """Generator iterations per second (each with ``n_critic`` critic steps) of :class:`ImageWGANGP`."""
+    from .image_training import ImageTrainConfig, ImageWGANGP
+
+    g = torch.Generator().manual_seed(seed)
+    train = torch.rand(512, 1, 28, 28, generator=g) * 2 - 1
+    held = torch.rand(64, 1, 28, 28, generator=g) * 2 - 1
+    settings = [("cpu", "off")]
+    if torch.cuda.is_available():
+        settings += [("cuda", "off"), ("cuda", "auto")]
+    trainers = {}
+    for dev, amp in settings:
+        cfg = ImageTrainConfig(amp=amp, seed=seed, eval_every=0, sample_every=0, checkpoint_every=0, log_every=10**6)
+        t = ImageWGANGP(cfg, device=dev, train_images=train, heldout_images=held)
+        t.train(n_steps=warmup, progress=False)
+        trainers[(dev, amp)] = t
+    its: dict = {f"{d}/{t.mode}": [] for (d, _), t in trainers.items()}
+    for _ in range(repeats):
+        for (dev, _amp), t in trainers.items():
+            if dev == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            t.train(n_steps=steps, progress=False)
+            if dev == "cuda":
+                torch.cuda.synchronize()
+            its[f"{dev}/{t.mode}"].append(steps / (time.perf_counter() - t0))
+    cfg = next(iter(trainers.values())).config
+    res = {"config": {"batch_size": cfg.batch_size, "n_critic": cfg.n_critic, "g_width": cfg.g_width,
+                      "c_width": cfg.c_width}, "steps": steps, "repeats": repeats,
+           "it_per_s": {k: summarize(v) for k, v in its.items()}}
+    if "cpu/off" in its:
+        base = its["cpu/off"]
+        res["speedup_vs_cpu"] = {k: summarize([a / b for a, b in zip(v, base, strict=True)]) for k, v in its.items()
+                                 if k != "cpu/off"}
+    return res
+
+
+# ----------------------------------------------------------------------------- notebooks
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def time_notebooks(paths: list[Path] | None = None, modes: tuple[str, ...] = ("quick",),
+                   timeout_s: int = 1800) -> dict:
+    """Execute each notebook top to bottom in each mode (a fresh kernel each time); wall seconds.
+
+    ``modes`` are ``"quick"`` (``WGAN_COURSE_QUICK=1``, what CI runs) and ``"full"``. A
+    notebook that fails is reported with its error instead of a time; the others still run.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
+
+    from .env import QUICK_ENV_VAR
+
+    paths = sorted(paths or NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"No notebooks found in {NOTEBOOK_DIR}; pass the notebook paths explicitly.")
+    bad = [m for m in modes if m not in ("quick", "full")]
+    if bad:
+        raise ValueError(f"Unknown notebook mode(s) {bad}; use 'quick' and/or 'full'.")
+    times: dict = {p.name: {} for p in paths}
+    failed: dict = {}
+    saved = os.environ.get(QUICK_ENV_VAR)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        for mode in modes:
+            os.environ[QUICK_ENV_VAR] = "1" if mode == "quick" else "0"
+            for p in tqdm(paths, desc=f"notebooks ({mode})"):
+                nb = nbformat.read(p, as_version=4)
+                client = NotebookClient(nb, timeout=timeout_s, resources={"metadata": {"path": str(p.parent)}})
+                t0 = time.perf_counter()
+                try:
+                    client.execute()
+                except Exception as exc:  # report and go on with the next notebook
+                    failed[f"{p.name} ({mode})"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1:]}"
+                    continue
+                times[p.name][mode] = round(time.perf_counter() - t0, 1)
+    finally:
+        if saved is None:
+            os.environ.pop(QUICK_ENV_VAR, None)
+        else:
+            os.environ[QUICK_ENV_VAR] = saved
+    totals = {m: round(sum(t[m] for t in times.values() if m in t), 1) for m in modes}
+    return {"times": times, "totals": totals, "failed": failed, "modes": list(modes)}
+
+
+def notebook_times(path: str | None) -> dict:
+    """Notebook times recorded earlier by ``--sections notebooks`` (its JSON output)."""
+    if not path:
+        return {"skipped": "no --notebook-times JSON given"}
+    p = Path(path)
+    if not p.exists():
+        return {"skipped": f"{path} not found"}
+    data = json.loads(p.read_text())
+    if "notebooks" in data:  # a whole bench JSON
+        return data["notebooks"]
+    return data if "times" in data else {"times": data}  # or just notebook -> {mode: seconds}
+
+
+# ----------------------------------------------------------------------------- report
+def _fmt(s: dict, digits: int = 2) -> str:
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def to_markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = ["# WGAN course benchmark", "",
+             f"- date: {m['date']}",
+             f"- machine: {m['cpu']} ({m['cpu_count']} cores), torch {m['torch_version']}, "
+             f"{m['torch_threads']} torch thread(s), GPU: {m['gpu'] or 'none'}",
+             f"- mode: {results['mode']}, repeats: {results['repeats']}; variants interleaved in each repeat; "
+             "cells are median (min-max) over repeats. Timings on a shared machine are noisy.", ""]
+    steps = results.get("steps")
+    if steps:
+        lines += ["## Critic step time", "",
+                  "| critic | variant | ms/step median (min-max) | compared with | ratio median (min-max) | target |",
+                  "|---|---|---|---|---|---|"]
+        for model, r in steps.items():
+            for v, s in r["ms"].items():
+                ref = STEP_VARIANTS[v][1]
+                key = f"{v}/{ref}"
+                ratio = _fmt(r["ratios"][key]) if key in r["ratios"] else "-"
+                target = "-"
+                if v == "gp" and r.get("target_gp_over_clip"):
+                    ok = r["ratios"][key]["median"] <= r["target_gp_over_clip"]
+                    target = f"<= {r['target_gp_over_clip']}x ({'met' if ok else 'MISSED'})"
+                z = r["sizes"]
+                label = (f"MLP {z['depth']}x{z['width']}" if model == "mlp" else f"DCGAN w{z['width']} 28x28")
+                lines.append(f"| {label}, batch {z['batch']} | {STEP_VARIANTS[v][0]} | {_fmt(s)} | {ref or '-'} | "
+                             f"{ratio} | {target} |")
+        lines += ["", "Optimisation candidates (ratio < 1 = faster than the course's GP step):", ""]
+        for name, verdict in results.get("verdicts", {}).items():
+            lines.append(f"- {name}: {verdict}")
+        lines.append("")
+    q = results.get("quality")
+    if q:
+        lines += [f"## Toy quality per compute ({q['recipe']} on {q['dataset']}, one {q['budget_s']} s run, "
+                  f"{q['steps']} steps, {q['steps_per_second']:.1f} steps/s)", "",
+                  "| time (s) | trace at (s) | step | modes | high-quality fraction |", "|---|---|---|---|---|"]
+        for row in q["checkpoints"]:
+            lines.append(f"| {row['budget_s']} | {row['trace_seconds']} | {row['step']} | "
+                         f"{row['modes_captured']}/{row['n_modes']} | {row['hq_fraction']:.2f} |")
+        lines += ["", f"Note: {q['note']}.", ""]
+    im = results.get("images")
+    if im:
+        lines += [f"## Image WGAN-GP training speed (batch {im['config']['batch_size']}, "
+                  f"n_critic {im['config']['n_critic']}, random images)", "",
+                  "| device/precision | generator it/s median (min-max) | speed-up vs CPU |", "|---|---|---|"]
+        for k, s in im["it_per_s"].items():
+            sp = im.get("speedup_vs_cpu", {}).get(k)
+            lines.append(f"| {k} | {_fmt(s, 3)} | {_fmt(sp) if sp else '-'} |")
+        lines.append("")
+    nb = results.get("notebooks")
+    if nb is not None:
+        lines += ["## Notebooks", ""]
+        if "skipped" in nb:
+            lines.append(f"Skipped: {nb['skipped']}.")
+        else:
+            lines += ["Wall seconds to execute each notebook top to bottom in a fresh kernel.", "",
+                      "| notebook | quick (s) | full (s) |", "|---|---|---|"]
+            for name, t in nb["times"].items():
+                lines.append(f"| {name} | {t.get('quick', '-')} | {t.get('full', '-')} |")
+            totals = nb.get("totals", {})
+            if totals:
+                lines.append(f"| **total** | {totals.get('quick', '-')} | {totals.get('full', '-')} |")
+            for name, err in nb.get("failed", {}).items():
+                lines.append(f"\nFAILED: {name}: {err}")
+        lines.append("")
+    lines.append(f"Total benchmark time: {results['total_seconds']:.1f} s")
+    return "\n".join(lines) + "\n"
+
+
+def verdicts(steps: dict) -> dict:
+    """Which optimisation candidate wins, per critic (median ratio vs the plain GP step, with a 3% noise band)."""
+    out = {}
+    for cand, label in (("gp_concat", "single forward over cat([real, fake])"),
+                        ("gp_flush_denormal", "torch.set_flush_denormal(True)"),
+                        ("gp_textbook", "textbook GP instead of the course's gradient_penalty")):
+        parts = []
+        for model, r in steps.items():
+            s = r["ratios"].get(f"{cand}/gp")
+            if s is None:
+                continue
+            med = s["median"]
+            word = "wins" if med < 0.97 and s["max"] < 1.0 else "loses" if med > 1.03 and s["min"] > 1.0 else "no clear difference"
+            parts.append(f"{model} {med:.2f}x ({word})")
+        if parts:
+            out[label] = "; ".join(parts)
+    return out
+
+
+def run(sections: tuple[str, ...] = SECTIONS, quick: bool = False, repeats: int | None = None,
+        out: str | None = "bench_results/bench.json", notebook_times_path: str | None = None,
+        seed: int = 0, threads: int | None = 1, notebook_modes: tuple[str, ...] = ("quick",)) -> dict:
+    """Run the chosen ``sections``; return the results (with a ``markdown`` report) and write JSON + markdown."""
+    threads_before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes) -> dict:
+    t0 = time.perf_counter()
+    repeats = repeats or (3 if quick else 5)
+    results: dict = {"machine": machine_info(), "mode": "quick" if quick else "default", "repeats": repeats,
+                     "sections": list(sections)}
+    if "steps" in sections:
+        results["steps"] = time_critic_steps(repeats=repeats, iters=3 if quick else 10, warmup=1 if quick else 3,
+                                             seed=seed)
+        results["verdicts"] = verdicts(results["steps"])
+    if "quality" in sections:
+        results["quality"] = toy_quality((5, 10, 15) if quick else (15, 30, 60), seed=seed)
+    if "images" in sections:
+        results["images"] = image_speed(steps=1 if quick else 3, repeats=2 if quick else 3, seed=seed)
+    if "notebooks" in sections:
+        results["notebooks"] = (notebook_times(notebook_times_path) if notebook_times_path
+                                else time_notebooks(modes=notebook_modes))
+    results["total_seconds"] = time.perf_counter() - t0
+    results["markdown"] = to_markdown(results)
+    if out:
+        p = Path(out)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(results, indent=2, default=str))
+        p.with_suffix(".md").write_text(results["markdown"])
+        results["json_path"] = str(p)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller run (under about a minute)")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats per comparison (default 5, quick 3)")
+    parser.add_argument("--out", default="bench_results/bench.json", help="JSON output path ('' for none)")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    parser.add_argument("--notebook-modes", default="quick",
+                        help="notebooks section: 'quick', 'full' or 'quick,full' (full takes about 20 minutes on 2 cores)")
+    parser.add_argument("--notebook-times", default=None,
+                        help="reuse the notebook times of an earlier bench JSON instead of executing the notebooks")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: on a small shared CPU more threads are slower; 0 = torch default)")
+    args = parser.parse_args(argv)
+    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    bad = [s for s in sections if s not in SECTIONS]
+    if bad:
+        parser.error(f"unknown section(s) {bad}; choose from {SECTIONS}")
+    results = run(sections, quick=args.quick, repeats=args.repeats, out=args.out or None,
+                  notebook_times_path=args.notebook_times, seed=args.seed, threads=args.threads,
+                  notebook_modes=tuple(m.strip() for m in args.notebook_modes.split(",") if m.strip()))
+    print(results["markdown"])
+    if results.get("json_path"):
+        print(f"JSON written to {results['json_path']} (markdown beside it)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
