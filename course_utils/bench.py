@@ -99,18 +99,34 @@ def textbook_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch
 def _make_step(variant: str, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
                lambda_gp: float = 10.0, clip: float = 0.01) -> Callable[[], None]:
     """One critic update for ``variant``; every variant uses Adam so only the constraint differs."""
+    if variant == "gp_channels_last":  # convolutional critics only
+        critic = critic.to(memory_format=torch.channels_last)
+        real = real.contiguous(memory_format=torch.channels_last)
+        fake = fake.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
     penalty_fn = textbook_gradient_penalty if variant == "gp_textbook" else gradient_penalty
-    concat = variant == "gp_concat"
+    b = real.shape[0]
 
     def step() -> None:
-        if concat:
+        if variant == "gp_concat":
             scores = critic(torch.cat([real, fake]))
-            real_scores, fake_scores = scores[: real.shape[0]], scores[real.shape[0]:]
+            real_scores, fake_scores = scores[:b], scores[b:]
+        elif variant == "gp_concat3":  # real, fake and the interpolates in one forward pass
+            alpha = torch.rand(b, *([1] * (real.dim() - 1)), dtype=real.dtype)
+            xhat = torch.lerp(fake, real, alpha).requires_grad_(True)
+            scores = critic(torch.cat([real, fake, xhat]))
+            real_scores, fake_scores = scores[:b], scores[b:2 * b]
+            (grads,) = torch.autograd.grad(scores[2 * b:].sum(), xhat, create_graph=True)
+            penalty = ((grads.flatten(start_dim=1).norm(2, dim=1) - 1) ** 2).mean()
         else:
             real_scores, fake_scores = critic(real), critic(fake)
         if variant == "clip":
             loss = critic_loss(real_scores, fake_scores, 0.0, 0.0)
+        elif variant == "gp_concat3":
+            loss = critic_loss(real_scores, fake_scores, penalty, lambda_gp)
+        elif variant == "gp_half_batch":  # the penalty's expectation estimated on half the pairs
+            half = b // 2
+            loss = critic_loss(real_scores, fake_scores, penalty_fn(critic, real[:half], fake[:half]), lambda_gp)
         else:
             loss = critic_loss(real_scores, fake_scores, penalty_fn(critic, real, fake), lambda_gp)
         opt.zero_grad(set_to_none=True)
@@ -128,7 +144,10 @@ STEP_VARIANTS = {
     "gp": ("gradient penalty, course `gradient_penalty`", "clip"),
     "gp_textbook": ("gradient penalty, textbook autograd.grad(grad_outputs=ones)", "gp"),
     "gp_concat": ("GP, one critic forward over cat([real, fake])", "gp"),
+    "gp_concat3": ("GP, one critic forward over cat([real, fake, interpolates])", "gp"),
     "gp_flush_denormal": ("GP with torch.set_flush_denormal(True)", "gp"),
+    "gp_channels_last": ("GP, critic and images in channels_last (conv only)", "gp"),
+    "gp_half_batch": ("GP on half the batch's pairs (changes the estimator)", "gp"),
 }
 
 
@@ -159,10 +178,11 @@ def time_critic_steps(repeats: int = 5, iters: int = 20, warmup: int = 5, models
     summary has min / median / max (and the raw per-repeat values).
     """
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
-    variants = tuple(variants or STEP_VARIANTS)
+    all_variants = tuple(variants or STEP_VARIANTS)
     flush_before = False  # torch has no getter; the default is off
     out: dict = {}
     for model in models:
+        variants = tuple(v for v in all_variants if not (v == "gp_channels_last" and model == "mlp"))
         torch.manual_seed(seed)
         base, real, fake = _model_setup(model, sizes)
         steps = {}
@@ -199,6 +219,56 @@ def time_critic_steps(repeats: int = 5, iters: int = 20, warmup: int = 5, models
             "target_gp_over_clip": TARGETS.get(model),
             "repeats": repeats, "iters": iters, "warmup": warmup,
         }
+    return out
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def thread_scaling(repeats: int = 5, iters: int = 10, warmup: int = 3, sizes: dict | None = None,
+                   threads: tuple[int, ...] = (1, 2), seed: int = 0, busy_core: bool = False) -> dict:
+    """The course's GP critic step with 1 and 2 torch threads, interleaved; ratio to 1 thread.
+
+    With ``busy_core=True`` a second process spins on one core for the whole measurement, as a
+    browser, another kernel or a parallel test worker would: on a small machine a second
+    torch thread helps when the other core is idle and hurts when it is busy.
+    """
+    import multiprocessing
+
+    sizes = {**DEFAULT_SIZES, **(sizes or {})}
+    before = torch.get_num_threads()
+    out: dict = {}
+    spinner = None
+    if busy_core:
+        spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        spinner.start()
+    try:
+        for model in ("mlp", "conv"):
+            torch.manual_seed(seed)
+            base, real, fake = _model_setup(model, sizes)
+            step = _make_step("gp", base, real, fake)
+            for n in threads:
+                torch.set_num_threads(n)
+                for _ in range(warmup):
+                    step()
+            ms: dict[int, list[float]] = {n: [] for n in threads}
+            for _ in range(repeats):
+                for n in threads:
+                    torch.set_num_threads(n)
+                    t0 = time.perf_counter()
+                    for _ in range(iters):
+                        step()
+                    ms[n].append(1000 * (time.perf_counter() - t0) / iters)
+            out[model] = {"ms": {str(n): summarize(v) for n, v in ms.items()},
+                          "speedup_vs_1": {str(n): summarize([a / b for a, b in zip(ms[threads[0]], v, strict=True)])
+                                           for n, v in ms.items() if n != threads[0]}}
+    finally:
+        torch.set_num_threads(before)
+        if spinner is not None:
+            spinner.terminate()
+            spinner.join()
     return out
 
 
@@ -356,6 +426,17 @@ def to_markdown(results: dict) -> str:
         for name, verdict in results.get("verdicts", {}).items():
             lines.append(f"- {name}: {verdict}")
         lines.append("")
+    th = results.get("threads")
+    if th:
+        lines += ["## Torch threads (course GP critic step)", "",
+                  "| other core | critic | threads | ms/step median (min-max) | speed-up vs 1 thread |",
+                  "|---|---|---|---|---|"]
+        for load, per_model in th.items():
+            for model, r in per_model.items():
+                for n, s in r["ms"].items():
+                    sp = r["speedup_vs_1"].get(n)
+                    lines.append(f"| {load.split()[0]} | {model} | {n} | {_fmt(s)} | {_fmt(sp) if sp else '-'} |")
+        lines.append("")
     q = results.get("quality")
     if q:
         lines += [f"## Toy quality per compute ({q['recipe']} on {q['dataset']}, one {q['budget_s']} s run, "
@@ -398,7 +479,10 @@ def verdicts(steps: dict) -> dict:
     """Which optimisation candidate wins, per critic (median ratio vs the plain GP step, with a 3% noise band)."""
     out = {}
     for cand, label in (("gp_concat", "single forward over cat([real, fake])"),
+                        ("gp_concat3", "single forward over cat([real, fake, interpolates])"),
                         ("gp_flush_denormal", "torch.set_flush_denormal(True)"),
+                        ("gp_channels_last", "channels_last memory format"),
+                        ("gp_half_batch", "penalty on half the pairs (an estimator change, not a free speed-up)"),
                         ("gp_textbook", "textbook GP instead of the course's gradient_penalty")):
         parts = []
         for model, r in steps.items():
@@ -415,18 +499,19 @@ def verdicts(steps: dict) -> dict:
 
 def run(sections: tuple[str, ...] = SECTIONS, quick: bool = False, repeats: int | None = None,
         out: str | None = "bench_results/bench.json", notebook_times_path: str | None = None,
-        seed: int = 0, threads: int | None = 1, notebook_modes: tuple[str, ...] = ("quick",)) -> dict:
+        seed: int = 0, threads: int | None = 1, notebook_modes: tuple[str, ...] = ("quick",),
+        notebook_paths: list[Path] | None = None) -> dict:
     """Run the chosen ``sections``; return the results (with a ``markdown`` report) and write JSON + markdown."""
     threads_before = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
     try:
-        return _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes)
+        return _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes, notebook_paths)
     finally:
         torch.set_num_threads(threads_before)
 
 
-def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes) -> dict:
+def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_modes, notebook_paths) -> dict:
     t0 = time.perf_counter()
     repeats = repeats or (3 if quick else 5)
     results: dict = {"machine": machine_info(), "mode": "quick" if quick else "default", "repeats": repeats,
@@ -435,13 +520,18 @@ def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_mode
         results["steps"] = time_critic_steps(repeats=repeats, iters=3 if quick else 10, warmup=1 if quick else 3,
                                              seed=seed)
         results["verdicts"] = verdicts(results["steps"])
+        if (os.cpu_count() or 1) > 1:
+            results["threads"] = {
+                f"{name} other core": thread_scaling(repeats=repeats, iters=3 if quick else 10,
+                                                    warmup=1 if quick else 3, seed=seed, busy_core=busy)
+                for name, busy in (("idle", False), ("busy", True))}
     if "quality" in sections:
         results["quality"] = toy_quality((5, 10, 15) if quick else (15, 30, 60), seed=seed)
     if "images" in sections:
         results["images"] = image_speed(steps=1 if quick else 3, repeats=2 if quick else 3, seed=seed)
     if "notebooks" in sections:
         results["notebooks"] = (notebook_times(notebook_times_path) if notebook_times_path
-                                else time_notebooks(modes=notebook_modes))
+                                else time_notebooks(notebook_paths, modes=notebook_modes))
     results["total_seconds"] = time.perf_counter() - t0
     results["markdown"] = to_markdown(results)
     if out:
@@ -462,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--notebook-modes", default="quick",
                         help="notebooks section: 'quick', 'full' or 'quick,full' (full takes about 20 minutes on 2 cores)")
+    parser.add_argument("--notebooks", nargs="+", default=None, metavar="PATH",
+                        help="notebooks to time (default: every numbered notebook in notebooks/)")
     parser.add_argument("--notebook-times", default=None,
                         help="reuse the notebook times of an earlier bench JSON instead of executing the notebooks")
     parser.add_argument("--seed", type=int, default=0)
@@ -474,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s) {bad}; choose from {SECTIONS}")
     results = run(sections, quick=args.quick, repeats=args.repeats, out=args.out or None,
                   notebook_times_path=args.notebook_times, seed=args.seed, threads=args.threads,
-                  notebook_modes=tuple(m.strip() for m in args.notebook_modes.split(",") if m.strip()))
+                  notebook_modes=tuple(m.strip() for m in args.notebook_modes.split(",") if m.strip()),
+                  notebook_paths=[Path(p) for p in args.notebooks] if args.notebooks else None)
     print(results["markdown"])
     if results.get("json_path"):
         print(f"JSON written to {results['json_path']} (markdown beside it)")

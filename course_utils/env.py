@@ -107,12 +107,14 @@ def default_num_threads() -> int:
     """Threads for torch on the CPU.
 
     The course's models are small (a few hundred units wide, batches of a few
-    hundred). On the 2-core development machine a WGAN-GP critic step of a
-    3x128 MLP (batch 256) took 7.9 ms with one thread and 7.3 ms with two (an 8%
-    gain, measured with other jobs on the machine), while a two-thread process
-    slows down sharply as soon as the other core is busy, which is the normal case in
-    CI (two notebooks run in parallel) and in Jupyter (the browser and other
-    kernels). So machines with fewer than 4 cores use one thread; machines with
+    hundred). On the idle 2-core development machine, ``python -m course_utils.bench``
+    measured a WGAN-GP critic step 1.6x faster with two threads than with one (3x512
+    MLP, batch 256: 48.7 -> 30.5 ms; DCGAN critic, batch 64: 63.0 -> 37.9 ms). But a
+    two-thread process slows down sharply as soon as the other core is busy (the
+    benchmark's threads section with a spinning process on the other core: 2.3x and
+    2.2x *slower* than one thread), which is the normal case in CI (two notebooks run
+    in parallel) and common in Jupyter (the browser, other kernels). So machines with fewer than 4 cores use one thread (set
+    ``WGAN_COURSE_THREADS=2`` on an otherwise idle 2-core machine); machines with
     4 or more cores get half of them, at most 8. ``WGAN_COURSE_THREADS`` overrides the choice.
     """
     override = os.environ.get(THREADS_ENV_VAR, "").strip()

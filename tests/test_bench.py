@@ -11,12 +11,24 @@ def test_critic_step_timing_structure():
     res = bench.time_critic_steps(repeats=1, iters=1, warmup=1, sizes=TINY)
     assert set(res) == {"mlp", "conv"}
     for model, r in res.items():
-        assert set(r["ms"]) == set(bench.STEP_VARIANTS)
+        expected = set(bench.STEP_VARIANTS) - ({"gp_channels_last"} if model == "mlp" else set())
+        assert set(r["ms"]) == expected
         assert all(s["min"] > 0 and len(s["values"]) == 1 for s in r["ms"].values())
-        assert {"gp/clip", "gp_textbook/gp", "gp_concat/gp", "gp_flush_denormal/gp"} <= set(r["ratios"])
+        assert {"gp/clip", "gp_textbook/gp", "gp_concat/gp", "gp_concat3/gp", "gp_flush_denormal/gp"} <= set(r["ratios"])
         for s in r["ratios"].values():
             assert 0 < s["min"] <= s["median"] <= s["max"]
         assert r["target_gp_over_clip"] == bench.TARGETS[model]
+
+
+def test_thread_scaling_structure_and_restores_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    res = bench.thread_scaling(repeats=2, iters=1, warmup=1, sizes=TINY, busy_core=True)
+    assert torch.get_num_threads() == before
+    for r in res.values():
+        assert set(r["ms"]) == {"1", "2"} and set(r["speedup_vs_1"]) == {"2"}
+        assert len(r["ms"]["2"]["values"]) == 2
 
 
 def test_textbook_penalty_matches_course_penalty():
@@ -36,8 +48,11 @@ def test_textbook_penalty_matches_course_penalty():
 
 def test_run_writes_json_and_markdown(tmp_path, monkeypatch):
     real_steps = bench.time_critic_steps
+    real_threads = bench.thread_scaling
     monkeypatch.setattr(bench, "time_critic_steps",
                         lambda **kw: real_steps(**{**kw, "repeats": 1, "iters": 1, "warmup": 1, "sizes": TINY}))
+    monkeypatch.setattr(bench, "thread_scaling",
+                        lambda **kw: real_threads(**{**kw, "repeats": 1, "iters": 1, "warmup": 1, "sizes": TINY}))
     times = tmp_path / "nb.json"
     times.write_text(json.dumps({"01_intro.ipynb": {"quick": 3.5, "full": 20.0}}))
     out = tmp_path / "bench.json"
