@@ -33,14 +33,24 @@ import os, subprocess, sys
 from pathlib import Path
 
 REPO_URL = "https://github.com/wgan-course/wgan-gp-course"
-if "google.colab" in sys.modules and not Path("/content/wgan-gp-course").exists():
-    subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/wgan-gp-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/wgan-gp-course"], check=True)
-for root in (Path.cwd(), *Path.cwd().parents, Path("/content/wgan-gp-course")):
+COLAB_DIR = Path("/content/wgan-gp-course")
+if "google.colab" in sys.modules and not COLAB_DIR.exists():
+    url = os.environ.get("WGAN_COURSE_REPO", REPO_URL)  # set it (%env WGAN_COURSE_REPO=...) to use a fork
+    if subprocess.run(["git", "clone", "--depth", "1", url, str(COLAB_DIR)]).returncode != 0:
+        raise RuntimeError(f"Could not clone {url}. Check the address, or upload the course folder "
+                           f"to {COLAB_DIR} and run this cell again.")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(COLAB_DIR)], check=True)
+for root in (Path.cwd(), *Path.cwd().parents, COLAB_DIR):
     if (root / "course_utils").is_dir():
         sys.path.insert(0, str(root))
         break
-import course_utils
+try:
+    import course_utils
+except ModuleNotFoundError as exc:
+    if exc.name != "course_utils":
+        raise
+    raise ModuleNotFoundError("course_utils was not found. Open this notebook from inside the course folder "
+                              "(set up with `bash setup.sh`), or run `pip install -e .` there.") from None
 '''
 
 
