@@ -18,6 +18,8 @@ import torch
 
 #: Environment variable that switches the course into quick mode (set to ``1``).
 QUICK_ENV_VAR = "WGAN_COURSE_QUICK"
+#: Environment variable that makes notebook 08 train its image GAN from scratch on any device.
+TRAIN_IMAGES_ENV_VAR = "WGAN_COURSE_TRAIN_IMAGES"
 #: Environment variable that forces a device (``cpu``, ``cuda``, ``mps``).
 DEVICE_ENV_VAR = "WGAN_COURSE_DEVICE"
 #: Environment variable that overrides the number of CPU threads torch uses.
@@ -29,6 +31,19 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def env_flag(name: str, on: str = "on", off: str = "off") -> bool:
+    """Read an on/off environment variable: 1/true/yes/on or 0/false/no/off (unset = off).
+
+    ``on`` and ``off`` say what the two settings mean, for the error message.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r} is not understood; set it to 1 ({on}) or 0 ({off}).")
+
+
 def quick_mode() -> bool:
     """True when ``WGAN_COURSE_QUICK`` is set to 1/true/yes/on.
 
@@ -36,14 +51,7 @@ def quick_mode() -> bool:
     few minutes. Notebooks choose their sizes so that every assertion holds in
     both modes.
     """
-    value = os.environ.get(QUICK_ENV_VAR, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(
-        f"{QUICK_ENV_VAR}={value!r} is not understood; set it to 1 (quick mode) or 0 (full mode)."
-    )
+    return env_flag(QUICK_ENV_VAR, on="quick mode", off="full mode")
 
 
 def pick(full: T, quick: T) -> T:

@@ -45,12 +45,22 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import image_data
-from .env import get_device
+from .env import TRAIN_IMAGES_ENV_VAR, env_flag, get_device
 from .image_models import DCGANCritic, DCGANGenerator
 from .losses import critic_loss, generator_loss, interpolate
 
 Amp = Literal["auto", "off", "bf16", "fp16"]
 PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
+
+
+def train_from_scratch(device: torch.device) -> bool:
+    """Whether notebook 08 should train its own generator rather than load the shipped one.
+
+    True on a CUDA GPU or when ``WGAN_COURSE_TRAIN_IMAGES=1``; otherwise the notebook loads
+    ``data/wgan_gp_fashion.pt`` (a CPU needs far longer for the thousands of steps it takes).
+    """
+    return device.type == "cuda" or env_flag(TRAIN_IMAGES_ENV_VAR, on="train from scratch",
+                                             off="load the shipped generator")
 
 
 @dataclass
