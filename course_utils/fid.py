@@ -65,13 +65,8 @@ class FashionClassifier(nn.Module):
 
 def load_classifier(path: str | Path = CLASSIFIER_PATH, device: torch.device | str | None = None) -> FashionClassifier:
     """The shipped classifier in eval mode (raises with instructions when the file is missing)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} not found. Restore it with `git checkout -- data/` or train it with "
-            "`python -m course_utils.fid train-classifier` (needs the full Fashion-MNIST training set)."
-        )
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = image_data.load_shipped(
+        path, "train it with `python -m course_utils.fid train-classifier` (needs the full Fashion-MNIST training set).")
     model = FashionClassifier()
     model.load_state_dict(state["model"])
     return model.to(device if device is not None else get_device()).eval()

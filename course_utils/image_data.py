@@ -132,6 +132,18 @@ _IDX_DTYPES = {
 _IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09}
 
 
+def load_shipped(path: str | Path, how_to_make: str) -> dict:
+    """``torch.load`` a file shipped in ``data/`` onto the CPU.
+
+    A missing file raises ``FileNotFoundError`` saying how to restore it, or ``how_to_make``
+    (how to rebuild it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found. Restore it with `git checkout -- data/` or {how_to_make}")
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
 def _read_bytes(path: Path) -> bytes:
     """The file's bytes, decompressed when it is gzip (detected by its magic number)."""
     raw = Path(path).read_bytes()

@@ -48,6 +48,7 @@ from . import image_data
 from .env import TRAIN_IMAGES_ENV_VAR, env_flag, get_device
 from .image_models import DCGANCritic, DCGANGenerator
 from .losses import critic_loss, generator_loss, interpolate
+from .training import History
 
 Amp = Literal["auto", "off", "bf16", "fp16"]
 PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
@@ -61,6 +62,19 @@ def train_from_scratch(device: torch.device) -> bool:
     """
     return device.type == "cuda" or env_flag(TRAIN_IMAGES_ENV_VAR, on="train from scratch",
                                              off="load the shipped generator")
+
+
+def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                       scaler: torch.amp.GradScaler | None) -> None:
+    """Zero the gradients, back-propagate ``loss`` and step, through ``scaler`` when fp16 uses one."""
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+        return
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
 
 
 @dataclass
@@ -100,21 +114,12 @@ class ImageTrainConfig:
 
 
 @dataclass
-class ImageHistory:
-    """Logged values: training entries every ``log_every`` steps, held-out ones every ``eval_every``."""
+class ImageHistory(History):
+    """The toy loop's :class:`~course_utils.training.History` (every ``log_every`` steps) plus the
+    held-out Wasserstein estimate every ``eval_every`` steps."""
 
-    step: list[int] = field(default_factory=list)
-    critic_loss: list[float] = field(default_factory=list)
-    generator_loss: list[float] = field(default_factory=list)
-    w_estimate: list[float] = field(default_factory=list)
-    penalty: list[float] = field(default_factory=list)
-    grad_norm: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
     eval_step: list[int] = field(default_factory=list)
     heldout_w: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 # ----------------------------------------------------------------------------- precision
@@ -208,14 +213,7 @@ class ImageWGANGP:
             fake_scores = self.critic(fake).float()
         penalty, norms = amp_gradient_penalty(self.critic, real, fake, mode=self.mode, scaler=self.scaler_c)
         loss = critic_loss(real_scores, fake_scores, penalty, cfg.lambda_gp)
-        self.opt_c.zero_grad(set_to_none=True)
-        if self.scaler_c is not None:
-            self.scaler_c.scale(loss).backward()
-            self.scaler_c.step(self.opt_c)
-            self.scaler_c.update()
-        else:
-            loss.backward()
-            self.opt_c.step()
+        _backward_and_step(loss, self.opt_c, self.scaler_c)
         return {"loss": loss.detach(), "w": (real_scores.mean() - fake_scores.mean()).detach(),
                 "penalty": penalty.detach(), "grad_norm": norms.mean()}
 
@@ -226,14 +224,7 @@ class ImageWGANGP:
         with autocast(dev, self.mode):
             fake = self.generator(self.generator.sample_latent(cfg.batch_size))
             loss = generator_loss(self.critic(fake).float())
-        self.opt_g.zero_grad(set_to_none=True)
-        if self.scaler_g is not None:
-            self.scaler_g.scale(loss).backward()
-            self.scaler_g.step(self.opt_g)
-            self.scaler_g.update()
-        else:
-            loss.backward()
-            self.opt_g.step()
+        _backward_and_step(loss, self.opt_g, self.scaler_g)
         self.critic.requires_grad_(True)
         return loss.detach()
 
@@ -402,13 +393,8 @@ def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | Non
 
 def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | None = None):
     """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} not found. Restore it with `git checkout -- data/` or train one with "
-            "`python -m course_utils.image_training train` and export it."
-        )
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = image_data.load_shipped(
+        path, "train one with `python -m course_utils.image_training train` and export it.")
     if state.get("format") == "wgan-course-image-checkpoint/1":
         state = {**state, "info": {}}
     config = ImageTrainConfig(**state["config"])

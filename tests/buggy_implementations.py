@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_utils.bugs import EXERCISES
+
 
 class Buggy(NamedTuple):
     exercise: str
@@ -75,14 +77,7 @@ def _generic(exercise: str) -> None:
     BUGGY.append(Buggy(exercise, "raised-exception", crashes, "raises KeyError"))
 
 
-for _exercise in (
-    "gradient_penalty",
-    "critic_loss",
-    "generator_loss",
-    "clip_weights_",
-    "wasserstein_1d",
-    "per_sample_grad_norms",
-):
+for _exercise in EXERCISES:
     _generic(_exercise)
 
 

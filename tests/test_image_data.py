@@ -106,3 +106,13 @@ def test_balanced_indices_and_sampler():
     a = s(5)
     s.load_state_dict(state)
     assert torch.equal(a, s(5))
+
+
+def test_missing_shipped_files_say_how_to_get_them(tmp_path):
+    from course_utils.fid import load_classifier
+    from course_utils.image_training import load_pretrained
+
+    with pytest.raises(FileNotFoundError, match=r"git checkout -- data/.*course_utils\.fid train-classifier"):
+        load_classifier(tmp_path / "missing.pt")
+    with pytest.raises(FileNotFoundError, match=r"git checkout -- data/.*course_utils\.image_training train"):
+        load_pretrained(tmp_path / "missing.pt")
