@@ -64,6 +64,7 @@ from pathlib import Path
 import nbformat
 
 from .student import code_stub, is_grade, is_solution, is_test
+from .student import master_paths as student_master_paths
 
 COLUMNS = ["student", "notebook", "grade_id", "points", "max_points", "feedback"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -192,9 +193,7 @@ def _owner(test_id: str, by_name: dict[str, Exercise]) -> Exercise | None:
 
 def master_paths(masters: str | Path) -> list[Path]:
     masters = Path(masters)
-    if masters.is_file():
-        return [masters]
-    return sorted(p for p in masters.glob("*.ipynb") if MASTER_PATTERN.match(p.name))
+    return [masters] if masters.is_file() else student_master_paths(masters)
 
 
 # --------------------------------------------------------------------------- static checks

@@ -23,6 +23,8 @@ from typing import Literal
 import torch
 from torch import nn
 
+from .models import count_parameters  # noqa: F401  (re-exported for notebook 08)
+
 CriticNorm = Literal["none", "layernorm"]
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -117,11 +119,6 @@ class DCGANCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def has_batchnorm(model: nn.Module) -> bool:

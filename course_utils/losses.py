@@ -27,6 +27,19 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor | No
     return alpha * real + (1 - alpha) * fake
 
 
+def input_gradients(critic: nn.Module, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+    """``d critic(x) / d x`` for each sample, flattened to shape ``(B, D)``.
+
+    ``x`` is detached first, so the gradient is with respect to the points only. With
+    ``create_graph=True`` the result can be differentiated again with respect to the
+    critic's parameters (what every gradient penalty needs).
+    """
+    x = x.detach().requires_grad_(True)
+    scores = critic(x)
+    (grads,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph)
+    return grads.flatten(start_dim=1)
+
+
 def input_gradient_norms(critic: nn.Module, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
     """Per-sample L2 norms of ``d critic(x) / d x``, shape ``(B,)``.
 
@@ -34,10 +47,7 @@ def input_gradient_norms(critic: nn.Module, x: torch.Tensor, create_graph: bool 
     but the batch dimension. With ``create_graph=True`` the result can itself be
     differentiated (that is what the gradient penalty needs).
     """
-    x = x.detach().requires_grad_(True)
-    scores = critic(x)
-    (grads,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph)
-    return grads.flatten(start_dim=1).norm(2, dim=1)
+    return input_gradients(critic, x, create_graph=create_graph).norm(2, dim=1)
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

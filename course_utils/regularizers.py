@@ -42,6 +42,7 @@ from torch.nn.utils import parametrizations
 from . import losses
 from .losses import interpolate
 from .models import MLPCritic, Norm
+from .standard_gan import discriminator_loss, nonsaturating_generator_loss
 
 Penalty = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 LossKind = Literal["wgan", "nonsaturating"]
@@ -49,15 +50,8 @@ LossKind = Literal["wgan", "nonsaturating"]
 
 # ----------------------------------------------------------------------------- helpers
 def input_gradients(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``d critic(x) / d x`` with the graph kept (``create_graph=True``), flattened to ``(B, D)``.
-
-    ``x`` is detached first, so the gradient is with respect to the points only, and the
-    result can be differentiated again with respect to the critic's parameters.
-    """
-    x = x.detach().requires_grad_(True)
-    scores = critic(x)
-    (grads,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
-    return grads.flatten(start_dim=1)
+    """``d critic(x) / d x`` with the graph kept, flattened to ``(B, D)`` (see :func:`losses.input_gradients`)."""
+    return losses.input_gradients(critic, x, create_graph=True)
 
 
 def _check_pair(real: torch.Tensor, fake: torch.Tensor) -> None:
@@ -183,12 +177,7 @@ def nonsaturating_critic_loss(
     ``softplus(-D(real)) + softplus(D(fake))`` is ``-log sigmoid(D(real)) - log(1 - sigmoid(D(fake)))``,
     the cross-entropy of a real/fake classifier. Same signature as ``losses.critic_loss``.
     """
-    return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean() + weight * penalty
-
-
-def nonsaturating_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
-    """The non-saturating generator loss ``-log sigmoid(D(fake)) = softplus(-D(fake))``."""
-    return F.softplus(-fake_scores).mean()
+    return discriminator_loss(real_scores, fake_scores) + weight * penalty
 
 
 LOSSES: dict[str, tuple[Callable, Callable]] = {

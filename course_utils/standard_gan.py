@@ -32,6 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .training import _latent, _model_device
+
 Sampler = Callable[[int], torch.Tensor]
 GeneratorLossName = Literal["nonsaturating", "saturating"]
 
@@ -112,17 +114,6 @@ class GANHistory:
         return asdict(self)
 
 
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-def _latent(generator: nn.Module, n: int, device: torch.device) -> torch.Tensor:
-    latent_dim = getattr(generator, "latent_dim", None)
-    if latent_dim is None:
-        raise AttributeError("The generator needs a 'latent_dim' attribute (the size of its noise input).")
-    return torch.randn(n, latent_dim, device=device)
-
-
 def train_gan(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -140,9 +131,9 @@ def train_gan(
     (and once before training, with step 0), e.g. to count the modes covered.
     """
     config = config or GANConfig()
-    device = _device(discriminator)
-    if _device(generator) != device:
-        raise ValueError(f"generator is on {_device(generator)} but discriminator is on {device}; move both.")
+    device = _model_device(discriminator)
+    if _model_device(generator) != device:
+        raise ValueError(f"generator is on {_model_device(generator)} but discriminator is on {device}; move both.")
     g_loss_fn = GENERATOR_LOSSES[config.loss]
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=config.betas)
@@ -240,7 +231,7 @@ def watch_generator_gradients(
     generator-gradient norms on a fixed noise batch, the mean ``D`` on real and
     fake samples, and the discriminator's lower bound on the JS divergence.
     """
-    device = _device(discriminator)
+    device = _model_device(discriminator)
     opt = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     z_eval = _latent(generator, n_eval, device)
     real_eval = sample_real(n_eval)
