@@ -7,6 +7,7 @@ for the one-sided penalty and ``s^2`` for R1, with ``s = ||w||``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +34,7 @@ def _explain(value: float, correct: float, candidates: list[tuple[str, float, st
     for bug_id, target, formula in candidates:
         if close(value, target):
             raise Finding(bug_id, f"{setting}: the penalty should be {fmt(correct)}, but yours is {fmt(value)} = {formula}.")
-    if correct > 1e-3 and value / correct >= 1.5 and abs(value / correct - round(value / correct)) < 1e-3:
+    if math.isfinite(value) and correct > 1e-3 and value / correct >= 1.5 and abs(value / correct - round(value / correct)) < 1e-3:
         raise Finding(
             "lambda-inside-penalty",
             f"{setting}: the penalty should be {fmt(correct)}, but yours is {value / correct:.4g} times that "
@@ -151,28 +152,21 @@ def _r1_body(fn: Callable) -> str:
         ("sum-instead-of-mean", 9.0 * batch, "the sum over the batch"),
         ("negated-penalty", -9.0, "minus the penalty"),
     ]
-    if not close(value, 9.0):
-        _, half = _r1_at(fn, _linear(0.5), real)
-        if close(value / 9.0, half / 0.25) and value / 9.0 >= 1.5:
-            raise Finding(
-                "lambda-inside-penalty",
-                f"{setting}: the penalty should be 9, but yours is {value / 9.0:.4g} times that (gamma / 2 applied?).",
-            )
     _explain(value, 9.0, candidates, setting)
     _r1_points(critic, real, "Linear critic")
     check_differentiable(result, critic, _r1_reference(critic, real), "Linear critic")
     # images, with a critic whose gradient changes from point to point
-    shape = (1, 28, 28)
+    shape = (3, 16, 16)  # three channels: a norm over dim=1 only differs from a per-element one
     real, _ = make_pair(gen, 5, shape)
     flat = real.reshape(5, -1)
-    critic = TanhProbe(28 * 28, 8, gen, x_scale=1.0)
+    critic = TanhProbe(flat.shape[1], 8, gen, x_scale=1.0)
     critic.calibrate(flat)
     result, value = _r1_at(fn, critic, real)
-    where = "Tanh critic on images of shape (5, 1, 28, 28)"
+    where = "Tanh critic on images of shape (5, 3, 16, 16)"
     _r1_points(critic, real, where)
     g = critic.input_gradients(flat).double()
     correct = float(g.pow(2).sum(dim=1).mean())
-    per_pixel = float(g.reshape(5, 1, -1).norm(dim=1).pow(2).mean())
+    per_pixel = float(g.reshape(5, 3, -1).norm(dim=1).pow(2).mean())
     _explain(
         value,
         correct,
@@ -195,7 +189,7 @@ def check_r1_penalty(fn: Callable) -> CheckResult:
         [
             "a linear critic of gradient norm 3 gives 3^2 = 9",
             "the critic is differentiated at the real samples themselves",
-            "images (B, 1, 28, 28): one squared norm per image, matching the reference",
+            "images (B, 3, 16, 16): one squared norm per image, matching the reference",
             "differentiable in the critic's parameters, with the reference's gradient",
         ],
     )
