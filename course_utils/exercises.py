@@ -112,7 +112,11 @@ def register_reference(name: str, reference: Callable, check: Callable | None = 
     if name in EXERCISES:
         return
     EXERCISES[name] = Exercise(
-        name, mark_reference(reference, name), check or (lambda fn: None), (), "??"  # type: ignore[arg-type,return-value]
+        name,
+        mark_reference(reference, name),
+        check or (lambda fn: None),
+        (),
+        "??",  # type: ignore[arg-type,return-value]
     )
     REFERENCES[name] = reference
 

@@ -54,9 +54,7 @@ def gp_critic_step(
     return float(estimate.detach())
 
 
-def generator_step(
-    generator: nn.Module, critic: nn.Module, optimizer: torch.optim.Optimizer, z: torch.Tensor
-) -> float:
+def generator_step(generator: nn.Module, critic: nn.Module, optimizer: torch.optim.Optimizer, z: torch.Tensor) -> float:
     """One generator update: minimise ``-mean(critic(generator(z)))``; returns that loss as a float.
 
     The critic is frozen during the step (no gradient is stored on its parameters) and its

@@ -839,7 +839,10 @@ def r1_fourth_power(critic, real):
 
 
 def _fd_inputs(mu1, sigma1, mu2, sigma2):
-    return (np.asarray(v.detach().numpy() if isinstance(v, torch.Tensor) else v, dtype=np.float64) for v in (mu1, sigma1, mu2, sigma2))
+    return (
+        np.asarray(v.detach().numpy() if isinstance(v, torch.Tensor) else v, dtype=np.float64)
+        for v in (mu1, sigma1, mu2, sigma2)
+    )
 
 
 def _sqrtm(a):
@@ -849,7 +852,9 @@ def _sqrtm(a):
 @buggy("frechet_distance", "complex-result")
 def fd_complex(mu1, sigma1, mu2, sigma2):
     mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return complex(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).astype(complex)) + 1e-12j)
+    return complex(
+        ((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).astype(complex)) + 1e-12j
+    )
 
 
 @buggy("frechet_distance", "sqrt-elementwise")

@@ -341,7 +341,9 @@ def js_numpy_mask(p, q) -> float:
 def js_torch_xlogy(p, q) -> float:
     p, q = torch.as_tensor(p, dtype=torch.float64), torch.as_tensor(q, dtype=torch.float64)
     m = (p + q) / 2
-    return float(0.5 * (torch.xlogy(p, p) - torch.xlogy(p, m)).sum() + 0.5 * (torch.xlogy(q, q) - torch.xlogy(q, m)).sum())
+    return float(
+        0.5 * (torch.xlogy(p, p) - torch.xlogy(p, m)).sum() + 0.5 * (torch.xlogy(q, q) - torch.xlogy(q, m)).sum()
+    )
 
 
 def js_scipy(p, q) -> float:

@@ -9,7 +9,7 @@ from torch import nn
 
 from .core import CheckResult, Finding, call_learner, run_check
 
-__all__ = ['check_clip_weights']
+__all__ = ["check_clip_weights"]
 
 
 # ---------------------------------------------------------------------------- clip_weights_
@@ -117,5 +117,3 @@ def check_clip_weights(fn: Callable) -> CheckResult:
             "values already inside [-c, c] are left alone; nested layers and biases are clipped",
         ],
     )
-
-

@@ -259,4 +259,3 @@ def uniform_ks(samples: torch.Tensor) -> float:
 # Critical KS distance: a correct implementation exceeds c / sqrt(n) with probability
 # about 2 * exp(-2 c**2); c = 3 gives 3e-8, so a correct alpha practically never fails.
 KS_C = 3.0
-

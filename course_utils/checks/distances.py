@@ -91,8 +91,6 @@ def check_wasserstein_1d(fn: Callable) -> CheckResult:
     )
 
 
-
-
 # ---------------------------------------------------------------------------- js_divergence
 
 
@@ -129,7 +127,11 @@ def _js_body(fn: Callable) -> str:
                 ("js-not-halved", 2 * correct, "KL(p || m) + KL(q || m), without the halves"),
                 ("kl-instead-of-js", _kl_or_nan(p, q), "KL(p || q)"),
                 ("kl-instead-of-js", _kl_or_nan(q, p), "KL(q || p)"),
-                ("kl-instead-of-js", 0.5 * (_kl_or_nan(p, q) + _kl_or_nan(q, p)), "the symmetrised KL (KL(p||q) + KL(q||p)) / 2"),
+                (
+                    "kl-instead-of-js",
+                    0.5 * (_kl_or_nan(p, q) + _kl_or_nan(q, p)),
+                    "the symmetrised KL (KL(p||q) + KL(q||p)) / 2",
+                ),
             ]
             for bug_id, target, formula in candidates:
                 if math.isfinite(target) and close(value, target, atol=1e-6):
@@ -212,7 +214,8 @@ def _frechet_body(fn: Callable) -> str:
             for bug_id, target, formula in candidates:
                 if close(value, target, rtol=1e-4, atol=1e-6):
                     raise Finding(
-                        bug_id, f"{setting}, the distance is {fmt(correct)}, but yours is {fmt(value)}: it uses {formula}."
+                        bug_id,
+                        f"{setting}, the distance is {fmt(correct)}, but yours is {fmt(value)}: it uses {formula}.",
                     )
             raise Finding("wrong-value", f"{setting}, the distance is {fmt(correct)}, but yours is {fmt(value)}.")
     return (

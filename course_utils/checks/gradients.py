@@ -8,7 +8,7 @@ import torch
 
 from .core import CheckResult, Finding, call_learner, run_check
 
-__all__ = ['check_per_sample_grad_norms']
+__all__ = ["check_per_sample_grad_norms"]
 
 
 # ---------------------------------------------------------------------------- per_sample_grad_norms
@@ -144,7 +144,9 @@ def _check_create_graph(fn: Callable, gen: torch.Generator) -> None:
     try:
         (got,) = torch.autograd.grad(result.sum(), f.k, allow_unused=True)
     except RuntimeError as exc:
-        raise Finding("wrong-value", f"Differentiating your norms with respect to f's parameters failed: {exc}") from None
+        raise Finding(
+            "wrong-value", f"Differentiating your norms with respect to f's parameters failed: {exc}"
+        ) from None
     if got is None or not torch.allclose(got, want, rtol=1e-4, atol=1e-6):
         raise Finding(
             "wrong-value",
@@ -166,4 +168,3 @@ def check_per_sample_grad_norms(fn: Callable) -> CheckResult:
             "with create_graph=True the norms can be differentiated with respect to f's parameters",
         ],
     )
-

@@ -298,5 +298,3 @@ def check_gradient_penalty(fn: Callable) -> CheckResult:
             "works when the fake batch still carries the generator's graph",
         ],
     )
-
-

@@ -33,8 +33,15 @@ def _explain(value: float, correct: float, candidates: list[tuple[str, float, st
         return
     for bug_id, target, formula in candidates:
         if close(value, target):
-            raise Finding(bug_id, f"{setting}: the penalty should be {fmt(correct)}, but yours is {fmt(value)} = {formula}.")
-    if math.isfinite(value) and correct > 1e-3 and value / correct >= 1.5 and abs(value / correct - round(value / correct)) < 1e-3:
+            raise Finding(
+                bug_id, f"{setting}: the penalty should be {fmt(correct)}, but yours is {fmt(value)} = {formula}."
+            )
+    if (
+        math.isfinite(value)
+        and correct > 1e-3
+        and value / correct >= 1.5
+        and abs(value / correct - round(value / correct)) < 1e-3
+    ):
         raise Finding(
             "lambda-inside-penalty",
             f"{setting}: the penalty should be {fmt(correct)}, but yours is {value / correct:.4g} times that "
@@ -70,7 +77,11 @@ def _one_sided_body(fn: Callable) -> str:
                 ("two-sided-penalty", (slope - 1) ** 2, "(||g|| - 1)^2, which also punishes slopes below 1"),
                 ("one-sided-wrong-side", max(0.0, 1 - slope) ** 2, "max(0, 1 - ||g||)^2, the wrong side"),
                 ("absolute-deviation", max(0.0, slope - 1), "max(0, ||g|| - 1), not squared"),
-                ("per-element-norm", float((torch.relu(w.abs() - 1) ** 2).mean()), "a penalty on single gradient entries"),
+                (
+                    "per-element-norm",
+                    float((torch.relu(w.abs() - 1) ** 2).mean()),
+                    "a penalty on single gradient entries",
+                ),
                 ("squared-norm", max(0.0, slope**2 - 1) ** 2, "max(0, ||g||^2 - 1)^2"),
                 ("sum-instead-of-mean", batch * correct, "the sum over the batch"),
                 ("negated-penalty", -correct, "minus the penalty"),

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ['ProbeCritic', 'LinearProbe', 'TanhProbe', 'make_pair']
+__all__ = ["ProbeCritic", "LinearProbe", "TanhProbe", "make_pair"]
 
 
 # ---------------------------------------------------------------------------- probe critics
@@ -140,5 +140,3 @@ def make_pair(gen: torch.Generator, batch: int, shape: tuple[int, ...]) -> tuple
     gap = 0.5 + torch.rand(batch, *shape, generator=gen)
     sign = torch.where(torch.rand(batch, *shape, generator=gen) < 0.5, -1.0, 1.0)
     return real, real - gap * sign
-
-

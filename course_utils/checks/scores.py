@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .core import CheckResult, Finding, as_number, call_learner, close, fmt, grads_of, require_graph, run_check
 
-__all__ = ['check_critic_loss', 'check_generator_loss']
+__all__ = ["check_critic_loss", "check_generator_loss"]
 
 
 # ---------------------------------------------------------------------------- critic_loss, generator_loss
@@ -175,5 +175,3 @@ def check_generator_loss(fn: Callable) -> CheckResult:
         _generator_loss_body,
         ["value equals -mean(fake_scores) for shapes (B, 1) and (B,)", "gradient is -1/B for every score"],
     )
-
-

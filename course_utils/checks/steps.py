@@ -39,7 +39,10 @@ class RecordingSGD(torch.optim.SGD):
     def step(self, closure: Any = None) -> Any:  # noqa: D102
         params = [p for group in self.param_groups for p in group["params"]]
         self.records.append(
-            ([p.detach().clone() for p in params], [None if p.grad is None else p.grad.detach().clone() for p in params])
+            (
+                [p.detach().clone() for p in params],
+                [None if p.grad is None else p.grad.detach().clone() for p in params],
+            )
         )
         return super().step(closure)
 
@@ -82,12 +85,17 @@ def _one_step(name: str, optimizer: RecordingSGD) -> tuple[list[torch.Tensor], l
             f"{name} never called optimizer.step(): the gradients were computed but nothing was updated.",
         )
     if len(optimizer.records) > 1:
-        raise Finding("wrong-value", f"{name} called optimizer.step() {len(optimizer.records)} times; one update is asked.")
+        raise Finding(
+            "wrong-value", f"{name} called optimizer.step() {len(optimizer.records)} times; one update is asked."
+        )
     return optimizer.records[0]
 
 
 def _diagnose_grads(
-    name: str, got: Sequence[torch.Tensor | None], want: Sequence[torch.Tensor], alternatives: list[tuple[str, Sequence[torch.Tensor], str]]
+    name: str,
+    got: Sequence[torch.Tensor | None],
+    want: Sequence[torch.Tensor],
+    alternatives: list[tuple[str, Sequence[torch.Tensor], str]],
 ) -> None:
     """Compare the gradients the optimiser saw with the expected ones; raise the matching finding."""
     if _same(got, want):
@@ -138,7 +146,9 @@ def _check_fake_detached(name: str, generator: nn.Module) -> None:
         )
 
 
-def _check_estimate(name: str, value: float, estimate: float, after: float, extra: list[tuple[str, float, str]]) -> None:
+def _check_estimate(
+    name: str, value: float, estimate: float, after: float, extra: list[tuple[str, float, str]]
+) -> None:
     if close(value, estimate, _RTOL, _ATOL):
         return
     candidates = [("returns-loss-not-estimate", -estimate, "the loss -(mean D(real) - mean D(fake))"), *extra]
@@ -146,7 +156,8 @@ def _check_estimate(name: str, value: float, estimate: float, after: float, extr
     for bug_id, target, what in candidates:
         if close(value, target, _RTOL, _ATOL):
             raise Finding(
-                bug_id, f"{name} returned {fmt(value)}, which is {what}; the estimate before the step is {fmt(estimate)}."
+                bug_id,
+                f"{name} returned {fmt(value)}, which is {what}; the estimate before the step is {fmt(estimate)}.",
             )
     raise Finding("wrong-value", f"{name} returned {fmt(value)}; the estimate before the step is {fmt(estimate)}.")
 
@@ -194,14 +205,19 @@ def _clip_step_body(fn: Callable) -> str:
     stepped = [b - _LR * g for b, g in zip(before, want, strict=True)]
     if not _same(after, [s.clamp(-c, c) for s in stepped]):
         if _same(after, stepped):
-            raise Finding("clip-missing", f"After {name}, the parameters are outside [-{c:g}, {c:g}]: nothing was clipped.")
+            raise Finding(
+                "clip-missing", f"After {name}, the parameters are outside [-{c:g}, {c:g}]: nothing was clipped."
+            )
         ok = [_same([a], [s.clamp(-c, c)]) or _same([a], [s]) for a, s in zip(after, stepped, strict=True)]
         missed = [n for n, a, s in zip(names, after, stepped, strict=True) if not _same([a], [s.clamp(-c, c)])]
         if all(ok) and all(n.endswith("bias") for n in missed):
             raise Finding("clip-only-weights", f"After {name}, these parameters were not clipped: {', '.join(missed)}.")
         bound = max(float(a.abs().max()) for a in after)
         if _same(after, [s.clamp(-bound, bound) for s in stepped]):
-            raise Finding("clip-wrong-bound", f"After {name}, the parameters are clipped to [-{bound:.4g}, {bound:.4g}], not [-{c:g}, {c:g}].")
+            raise Finding(
+                "clip-wrong-bound",
+                f"After {name}, the parameters are clipped to [-{bound:.4g}, {bound:.4g}], not [-{c:g}, {c:g}].",
+            )
         raise Finding("wrong-value", f"After {name}, the parameters are not clamp(p - lr * grad, -c, c).")
     with torch.no_grad():
         after_estimate = float(critic(real).mean() - critic(fake).mean())
@@ -261,7 +277,11 @@ def _gp_step_body(fn: Callable) -> str:
         grads,
         mix(1, lam),
         [
-            ("penalty-sign", mix(1, -lam), "mean D(fake) - mean D(real) - lambda_gp * penalty (the penalty subtracted)"),
+            (
+                "penalty-sign",
+                mix(1, -lam),
+                "mean D(fake) - mean D(real) - lambda_gp * penalty (the penalty subtracted)",
+            ),
             ("penalty-missing", mix(1, 0), "mean D(fake) - mean D(real) alone: the penalty is missing"),
             ("lambda-missing", mix(1, 1), "mean D(fake) - mean D(real) + penalty: lambda_gp is missing"),
             ("lambda-ignored", mix(1, 10), "mean D(fake) - mean D(real) + 10 * penalty: lambda_gp was ignored"),
@@ -407,5 +427,3 @@ def check_generator_step(fn: Callable) -> CheckResult:
             "returns the loss from before the step, as a float",
         ],
     )
-
-
