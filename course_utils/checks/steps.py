@@ -29,22 +29,48 @@ _STALE = 0.37  # the value of the stale gradients left on the parameters before 
 _RTOL, _ATOL = 1e-4, 1e-6
 
 
-class RecordingSGD(torch.optim.SGD):
-    """SGD that records, at every ``step()``, the parameter values and their gradients (None kept)."""
+class RecordingSGD:
+    """Plain SGD that records, at every ``step()``, the parameter values and their gradients (None kept).
+
+    It offers what a training step uses of an optimiser (``param_groups``, ``zero_grad``, ``step``)
+    without subclassing :class:`torch.optim.Optimizer`, whose first ``step()`` in a session imports
+    ``torch._dynamo`` (about a second of CPU time), which would dominate the check's time.
+    """
 
     def __init__(self, params: Any, lr: float = _LR):
-        super().__init__(params, lr=lr)
+        self.param_groups = [{"params": list(params), "lr": lr}]
+        self.state: dict = {}
         self.records: list[tuple[list[torch.Tensor], list[torch.Tensor | None]]] = []
 
-    def step(self, closure: Any = None) -> Any:  # noqa: D102
-        params = [p for group in self.param_groups for p in group["params"]]
+    def _params(self) -> list[torch.Tensor]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients, like :meth:`torch.optim.Optimizer.zero_grad`."""
+        for p in self._params():
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach_()
+                    p.grad.zero_()
+
+    def step(self, closure: Any = None) -> Any:
+        """Record, then ``p -= lr * p.grad`` for every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        params = self._params()
         self.records.append(
-            (
-                [p.detach().clone() for p in params],
-                [None if p.grad is None else p.grad.detach().clone() for p in params],
-            )
+            ([p.detach().clone() for p in params], [None if p.grad is None else p.grad.detach().clone() for p in params])
         )
-        return super().step(closure)
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+        return loss
 
 
 def _same(a: Sequence[torch.Tensor | None], b: Sequence[torch.Tensor | None]) -> bool:
