@@ -48,7 +48,7 @@ BUGS: BugCatalog = BugCatalog(
 
 
 def get_bug(bug_id: str) -> Bug:
-    """The catalog entry with id ``bug_id`` (KeyError, listing the known ids, if there is none)."""
+    """The catalog entry with id ``bug_id`` (KeyError, listing the known ids, if there is none). Used in notebook 06."""
     try:
         return BUGS[bug_id]
     except KeyError:
@@ -61,10 +61,10 @@ def catalog(exercise: str | None = None) -> BugCatalog:
 
 
 def catalog_markdown(exercise: str | None = None) -> str:
-    """The catalog (or one exercise's part of it) as a Markdown table."""
+    """The catalog (or one exercise's part of it) as a Markdown table. Used in notebook 06."""
     return catalog(exercise).to_markdown()
 
 
 def catalog_html(exercise: str | None = None) -> str:
-    """The catalog (or one exercise's part of it) as an HTML table."""
+    """The catalog (or one exercise's part of it) as an HTML table. Used in notebook 06."""
     return catalog(exercise)._repr_html_()

@@ -106,7 +106,7 @@ def _clip_body(fn: Callable) -> str:
 
 
 def check_clip_weights(fn: Callable) -> CheckResult:
-    """Check ``clip_weights_(critic, c)``; name the bug if there is one."""
+    """Check ``clip_weights_(critic, c)``; name the bug if there is one. Used in notebook 03."""
     return run_check(
         "clip_weights_",
         fn,

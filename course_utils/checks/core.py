@@ -36,7 +36,7 @@ class CheckResult:
 
     ``passed`` says whether the function behaved correctly, ``bug`` is the id of
     the recognised mistake from :mod:`course_utils.bugs` (or None), and
-    ``message`` says what is wrong and where to look.
+    ``message`` says what is wrong and where to look. Used in every notebook with an exercise.
     """
 
     name: str

@@ -78,7 +78,7 @@ def _w1_body(fn: Callable) -> str:
 
 
 def check_wasserstein_1d(fn: Callable) -> CheckResult:
-    """Check ``wasserstein_1d(x, y)`` (exact W1 of two equal-size 1-D samples)."""
+    """Check ``wasserstein_1d(x, y)`` (exact W1 of two equal-size 1-D samples). Used in notebook 02."""
     return run_check(
         "wasserstein_1d",
         fn,

@@ -156,7 +156,7 @@ def _check_create_graph(fn: Callable, gen: torch.Generator) -> None:
 
 
 def check_per_sample_grad_norms(fn: Callable) -> CheckResult:
-    """Check ``per_sample_grad_norms(f, x)`` (per-sample L2 norms of the input gradient of ``f``)."""
+    """Check ``per_sample_grad_norms(f, x, create_graph=False)`` (per-sample L2 norms of the input gradient of ``f``). Used in notebook 04."""
     return run_check(
         "per_sample_grad_norms",
         fn,

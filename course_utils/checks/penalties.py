@@ -285,7 +285,7 @@ def _diagnose_alpha_statistics(alphas: list[torch.Tensor]) -> None:
 
 
 def check_gradient_penalty(fn: Callable) -> CheckResult:
-    """Check ``gradient_penalty(critic, real, fake)`` against the contract; name the bug if there is one."""
+    """Check ``gradient_penalty(critic, real, fake)`` against the contract; name the bug if there is one. Used in notebooks 05 and 06."""
     return run_check(
         "gradient_penalty",
         fn,
