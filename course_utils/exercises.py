@@ -51,8 +51,9 @@ class Exercise:
 
 
 def _exercise(name: str, reference: Callable, check: Callable, notebook: str) -> Exercise:
-    """A record whose ``bugs`` come from the catalog (every entry that lists ``name``)."""
-    return Exercise(name, mark_reference(reference, name), check, tuple(bugs.catalog(name)), notebook)
+    """A record whose ``bugs`` come from the catalog: every entry that lists ``name`` and that the check can see."""
+    ids = tuple(bug.id for bug in bugs.catalog(name).values() if not bug.not_checked)
+    return Exercise(name, mark_reference(reference, name), check, ids, notebook)
 
 
 def _variant(name: str, follows: Exercise, notebook: str) -> Exercise:
