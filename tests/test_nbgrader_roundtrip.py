@@ -1,7 +1,7 @@
 """The nbgrader path, end to end, on a small fake course that uses the real course_utils checks.
 
 generate_assignment -> autograde of (a) the instructor version: full marks, (b) an untouched
-student version made by ``course_utils.student``: zero, (c) a submission with a catalogued bug
+student version made by ``course_tools.student``: zero, (c) a submission with a catalogued bug
 (per-element norm in gradient_penalty): partial marks, feedback naming the bug -> export CSV.
 Runs nbgrader through its Python API (``NbGraderAPI``, what ``nbgrader <command>`` runs) in a
 temporary course directory with its own nbgrader_config.py and sqlite gradebook.
@@ -54,7 +54,7 @@ def test_nbgrader_generate_autograde_feedback_export(tmp_path, monkeypatch):
     gc.write_master(root / "source" / "ps1")
     submissions = {
         "instructor": gc.master_notebook(),
-        "untouched": gc.student_notebook(),  # made by course_utils.student, not by nbgrader
+        "untouched": gc.student_notebook(),  # made by course_tools.student, not by nbgrader
         "buggy": gc.all_correct(gradient_penalty=gc.GP_PER_ELEMENT),
     }
     for student, nb in submissions.items():

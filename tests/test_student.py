@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import student
+from course_tools import student
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import grading_course as gc  # noqa: E402
@@ -109,10 +109,10 @@ def test_cli_generates_and_check_mode_lists_stale_files(tmp_path, capsys):
 
 
 def test_committed_student_versions_are_up_to_date():
-    """notebooks/student/ must equal what `python -m course_utils.student` generates now."""
+    """notebooks/student/ must equal what `python -m course_tools student` generates now."""
     masters = student.master_paths(REPO / "notebooks")
     problems = student.stale(masters, REPO / "notebooks" / "student")
-    assert not problems, "run `python -m course_utils.student`:\n" + "\n".join(problems)
+    assert not problems, "run `python -m course_tools student`:\n" + "\n".join(problems)
 
 
 def test_every_master_converts():
