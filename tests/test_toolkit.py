@@ -38,7 +38,7 @@ def test_learner_package_never_imports_the_toolkit(path):
 
 def test_toolkit_and_settings_import_without_torch():
     code = ("import sys, course_tools, course_tools.__main__, course_tools.student, course_tools.nb, "
-            "course_tools.paths, course_utils.stubs; "
+            "course_tools.paths, course_utils.stubs, course_utils.settings; "
             "assert 'torch' not in sys.modules, 'torch was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
