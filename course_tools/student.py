@@ -14,9 +14,13 @@ What changes from master to student version (the same transformations as nbgrade
   everything before the marker (the ``def`` line, the docstring) stays as it is;
 * the lines between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are removed;
 * outputs and execution counts are stripped;
-* autograded test cells get the ``raises-exception`` tag, so that *Run All* in
-  JupyterLab (and nbclient/nbval) carries on past a test that fails; Colab ignores the tag
-  and stops at the first failing cell;
+* autograded test cells are wrapped in ``with unfinished_ok("<exercise>"):``
+  (:mod:`course_utils.stubs`): an exercise whose stub is still there is reported in plain
+  words instead of raising, so *Run all* reaches the end in every frontend, Colab included;
+  any other failure still raises. They also get the ``raises-exception`` tag, so that *Run
+  All* in JupyterLab (and nbclient/nbval) carries on past a test that really fails. The
+  masters keep strict test cells: nbgrader restores those when it grades, and the course's
+  grader runs the masters, so an unattempted exercise still scores zero;
 * test cells and read-only cells become non-deletable and non-editable, solution cells
   non-deletable (nbgrader's ``LockCells`` defaults); the nbgrader metadata is kept.
 
@@ -35,7 +39,15 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.stubs import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, TEXT_STUB, code_stub
+from course_utils.stubs import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    TEXT_STUB,
+    code_stub,
+    unfinished_wrapper,
+)
 
 from .paths import MASTER_PATTERN, NOTEBOOKS, STUDENT_DIR, master_paths
 
@@ -133,6 +145,8 @@ def make_student_version(master: nbformat.NotebookNode, path: str = "<notebook>"
             cell.source = cell.source.rstrip("\n")
         if is_test(cell):
             _add_tag(cell, RAISES_TAG)
+            exercise = name[len("test_"):] if name and name.startswith("test_") else (name or "this exercise")
+            cell.source = unfinished_wrapper(exercise, cell.source)
         # nbgrader's LockCells defaults
         if is_solution(cell):
             cell.metadata["deletable"] = False

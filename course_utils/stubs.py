@@ -51,7 +51,7 @@ def unfinished_wrapper(name: str, source: str) -> str:
     body = "\n".join(("    " + line) if line.strip() else line for line in source.split("\n"))
     return (f"# An unfinished exercise is reported here instead of stopping 'Run all'; other failures still show.\n"
             f"from course_utils.stubs import unfinished_ok\n\n"
-            f"with unfinished_ok({name!r}):\n{body}")
+            f"with unfinished_ok(\"{name}\"):\n{body}")
 
 
 def _consts_mention_stub(code: CodeType) -> bool:
