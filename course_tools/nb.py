@@ -8,22 +8,31 @@ Authoring helpers used by maintainers (not by learners):
     write_notebook("notebooks/03_wgan_clipping.ipynb", cells)
 
 ``python -m course_tools nb normalize notebooks/*.ipynb`` strips outputs and
-execution counts, sets the python3 kernelspec and checks the nbgrader metadata.
+execution counts, sets the kernel metadata, refreshes and folds the setup cell.
+``python -m course_tools nb check ...`` fails on what normalize would change or on bad
+nbgrader metadata. ``python -m course_tools nb set-repo https://github.com/OWNER/NAME``
+changes the repository address everywhere (it is kept in ``pyproject.toml`` only).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import re
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import nbformat
 
 from course_utils.stubs import BEGIN_SOLUTION, END_SOLUTION
 
+from .paths import NOTEBOOKS, PYPROJECT, README, STUDENT_DIR, master_paths
+
 __all__ = [
-    "KERNELSPEC", "NBGRADER_SCHEMA", "FIRST_CELL_TAG", "SETUP_CELL", "md", "code", "solution", "tests",
+    "KERNELSPEC", "NBGRADER_SCHEMA", "FIRST_CELL_TAG", "SETUP_CELL", "SETUP_CELL_METADATA", "LANGUAGE_INFO",
+    "repo_url", "setup_source", "set_repo", "md", "code", "solution", "tests",
     "setup_cell", "new_notebook", "normalize", "validate", "write_notebook", "main",
 ]
 
@@ -31,15 +40,28 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 NBGRADER_SCHEMA = 3
 FIRST_CELL_TAG = "course-setup"
 
-#: The first code cell of every notebook: it makes ``course_utils`` importable
-#: in Colab (clone + editable install without dependencies, so Colab keeps its
-#: own torch and ipywidgets) and locally (the repository root on ``sys.path``).
-SETUP_CELL = '''\
-# Course setup: makes `course_utils` importable here, in JupyterLab or in Colab.
+#: Where ``repo_url`` reads the repository address: the one place it is written by hand.
+REPO_URL_KEY = ("project", "urls", "Homepage")
+#: Cell metadata of the setup cell: folded in JupyterLab (``jupyter.source_hidden``) and shown
+#: as a titled form in Colab (``cellView``, with the ``#@title`` line).
+SETUP_CELL_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+#: Notebook metadata as JupyterLab writes it once a python3 kernel has started (all but the
+#: Python version, which depends on the machine), so that opening a notebook does not mark it unsaved.
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+
+_SETUP_TEMPLATE = '''\
+#@title Course setup: makes `course_utils` importable here, in JupyterLab or in Colab (run it; no need to read it) { display-mode: "form" }
 import os, subprocess, sys
 from pathlib import Path
 
-REPO_URL = "https://github.com/wgan-course/wgan-gp-course"
+REPO_URL = "@REPO_URL@"
 COLAB_DIR = Path("/content/wgan-gp-course")
 if "google.colab" in sys.modules and not COLAB_DIR.exists():
     url = os.environ.get("WGAN_COURSE_REPO", REPO_URL)  # set it (%env WGAN_COURSE_REPO=...) to use a fork
@@ -58,7 +80,27 @@ except ModuleNotFoundError as exc:
         raise
     raise ModuleNotFoundError("course_utils was not found. Open this notebook from inside the course folder "
                               "(set up with `bash setup.sh`), or run `pip install -e .` there.") from None
+print(f"Course setup done: course_utils {course_utils.__version__} from {Path(course_utils.__file__).parent}")
 '''
+
+
+def repo_url(pyproject: Path | None = None) -> str:
+    """The course repository's address, read from ``pyproject.toml`` (``[project.urls] Homepage``)."""
+    data = tomllib.loads((pyproject or PYPROJECT).read_text(encoding="utf-8"))
+    for key in REPO_URL_KEY:
+        data = data[key]
+    return str(data)
+
+
+def setup_source(url: str | None = None) -> str:
+    """The setup cell's source for the repository at ``url`` (default: :func:`repo_url`)."""
+    return _SETUP_TEMPLATE.replace("@REPO_URL@", url or repo_url()).strip("\n")
+
+
+#: The first code cell of every notebook: it makes ``course_utils`` importable
+#: in Colab (clone + editable install without dependencies, so Colab keeps its
+#: own torch and ipywidgets) and locally (the repository root on ``sys.path``).
+SETUP_CELL = setup_source()
 
 
 def _source(text: str) -> str:
@@ -102,7 +144,8 @@ def tests(text: str, grade_id: str, points: int) -> nbformat.NotebookNode:
 
 def setup_cell() -> nbformat.NotebookNode:
     """The shared first code cell (see ``SETUP_CELL``)."""
-    cell = nbformat.v4.new_code_cell(SETUP_CELL.strip("\n"))
+    cell = nbformat.v4.new_code_cell(SETUP_CELL)
+    cell.metadata.update(copy.deepcopy(SETUP_CELL_METADATA))
     cell.metadata["tags"] = [FIRST_CELL_TAG]
     return cell
 
@@ -126,15 +169,20 @@ def new_notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = list(cells)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["language_info"] = copy.deepcopy(LANGUAGE_INFO)
     return nb
 
 
-def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Strip outputs, execution counts and volatile metadata; set the kernelspec."""
+def normalize(nb: nbformat.NotebookNode, setup: str | None = None) -> nbformat.NotebookNode:
+    """Strip outputs, execution counts and volatile metadata; set the kernel metadata; refresh the setup cell.
+
+    The kernel metadata is what JupyterLab writes for a python3 kernel (:data:`LANGUAGE_INFO`), so a
+    notebook is not marked unsaved as soon as it opens. The cell tagged ``course-setup`` gets the
+    current :data:`SETUP_CELL` (or ``setup``) and is folded (:data:`SETUP_CELL_METADATA`).
+    """
     nb.metadata = {
         "kernelspec": dict(KERNELSPEC),
-        "language_info": {"name": "python"},
+        "language_info": copy.deepcopy(LANGUAGE_INFO),
         **({"colab": nb.metadata["colab"]} if "colab" in nb.metadata else {}),
     }
     for i, cell in enumerate(nb.cells):
@@ -143,8 +191,46 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.execution_count = None
         keep = {k: v for k, v in cell.metadata.items() if k in {"nbgrader", "tags", "deletable", "editable"}}
         cell.metadata = keep
+        if FIRST_CELL_TAG in keep.get("tags", []):
+            cell.source = setup or SETUP_CELL
+            cell.metadata.update(copy.deepcopy(SETUP_CELL_METADATA))
         cell.id = _cell_id(cell, i)
     return nb
+
+
+_GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+)$")
+
+
+def set_repo(url: str) -> list[Path]:
+    """Point the course at ``https://github.com/OWNER/NAME``: pyproject, README badges, every setup cell.
+
+    Rewrites ``pyproject.toml`` (the one place the address is kept), the README's Colab links,
+    the setup cell of every master notebook, and regenerates the student versions. Returns the
+    files changed. Used when the course is published or forked.
+    """
+    new = _GITHUB.match(url.rstrip("/").removesuffix(".git"))
+    if not new:
+        raise ValueError(f"{url!r} is not a GitHub repository address like https://github.com/OWNER/NAME")
+    url = new.group(0)
+    old = repo_url()
+    old_slug, new_slug = old.removeprefix("https://github.com/"), url.removeprefix("https://github.com/")
+    changed = []
+    for path in (PYPROJECT, README):
+        text = path.read_text(encoding="utf-8")
+        updated = text.replace(old, url).replace(f"/github/{old_slug}/", f"/github/{new_slug}/")
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+            changed.append(path)
+    source = setup_source(url)
+    for path in master_paths(NOTEBOOKS):
+        before = path.read_text(encoding="utf-8")
+        nbformat.write(normalize(nbformat.read(path, as_version=4), setup=source), path)
+        if path.read_text(encoding="utf-8") != before:
+            changed.append(path)
+    from . import student  # the student versions follow their masters
+
+    changed += student.generate(master_paths(NOTEBOOKS), STUDENT_DIR)
+    return changed
 
 
 def _cell_id(cell: nbformat.NotebookNode, index: int) -> str:
@@ -189,13 +275,26 @@ def write_notebook(path: str | Path, cells: list[nbformat.NotebookNode]) -> Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m course_tools nb normalize|check|set-repo ...``; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m course_tools nb", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     norm = sub.add_parser("normalize", help="strip outputs and fix metadata in place")
     norm.add_argument("paths", nargs="+")
     check = sub.add_parser("check", help="fail if a notebook is not normalised or has bad nbgrader metadata")
     check.add_argument("paths", nargs="+")
+    repo = sub.add_parser("set-repo", help="change the repository address everywhere (pyproject, README, notebooks)")
+    repo.add_argument("url", help="https://github.com/OWNER/NAME")
     args = parser.parse_args(argv)
+    if args.command == "set-repo":
+        try:
+            changed = set_repo(args.url)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        for path in changed:
+            print(f"updated {path}")
+        print(f"The course now points at {repo_url()}; commit the {len(changed)} changed file(s).")
+        return 0
     status = 0
     for p in map(Path, args.paths):
         nb = nbformat.read(p, as_version=4)
