@@ -92,7 +92,7 @@ if ! $PY -c "import torch" 2>/dev/null; then
   fi
 fi
 if [ "$want_cpu" = 1 ]; then
-  cuda=$($PY -c "import torch; print(torch.version.cuda or '')")
+  cuda=$($PY -W ignore -c "import torch; print(torch.version.cuda or '')")
   if [ -n "$cuda" ]; then
     size=$(du -sh .venv 2>/dev/null | cut -f1)
     die "the CUDA $cuda build of torch is installed in .venv ($size), but this machine has no NVIDIA GPU." \
