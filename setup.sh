@@ -115,14 +115,9 @@ fi
 $PY -c "import course_utils, torch; print(f'>> ready: course_utils {course_utils.__version__}, torch {torch.__version__}')"
 
 # --- your working copies -------------------------------------------------------------------
-mkdir -p my_work
-copied=()
-for nb in notebooks/student/[0-9][0-9]_*.ipynb; do
-  [ -e "my_work/$(basename "$nb")" ] || { cp "$nb" my_work/; copied+=("$(basename "$nb")"); }
-done
-if [ "${#copied[@]}" -gt 0 ]; then
-  echo ">> my_work/: copied ${copied[*]}"
-fi
+# new notebooks only (yours are never overwritten), stamped with this Python's version so that
+# JupyterLab does not mark them unsaved when they open
+echo ">> $($PY -m course_tools nb working-copies notebooks/student my_work)"
 echo ">> your notebooks are in my_work/ (yours to edit; git ignores them and updates never overwrite them)"
 
 if [ "$launch_lab" = 1 ]; then

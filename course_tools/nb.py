@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import platform
 import re
 import sys
 import textwrap
@@ -32,11 +33,12 @@ from .paths import NOTEBOOKS, PYPROJECT, README, STUDENT_DIR, master_paths
 
 __all__ = [
     "KERNELSPEC", "NBGRADER_SCHEMA", "FIRST_CELL_TAG", "SETUP_CELL", "SETUP_CELL_METADATA", "LANGUAGE_INFO",
-    "repo_url", "setup_source", "set_repo", "md", "code", "solution", "tests",
+    "repo_url", "setup_source", "set_repo", "working_copies", "md", "code", "solution", "tests",
     "setup_cell", "new_notebook", "normalize", "validate", "write_notebook", "main",
 ]
 
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+#: The kernelspec as ipykernel names it (JupyterLab rewrites any other display name on open).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 NBGRADER_SCHEMA = 3
 FIRST_CELL_TAG = "course-setup"
 
@@ -45,8 +47,9 @@ REPO_URL_KEY = ("project", "urls", "Homepage")
 #: Cell metadata of the setup cell: folded in JupyterLab (``jupyter.source_hidden``) and shown
 #: as a titled form in Colab (``cellView``, with the ``#@title`` line).
 SETUP_CELL_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
-#: Notebook metadata as JupyterLab writes it once a python3 kernel has started (all but the
-#: Python version, which depends on the machine), so that opening a notebook does not mark it unsaved.
+#: Notebook metadata as JupyterLab writes it once a python3 kernel has started, so that opening a
+#: notebook does not mark it unsaved. All but the Python version (``version``), which depends on
+#: the machine: :func:`working_copies` adds the learner's when setup.sh copies the notebooks.
 LANGUAGE_INFO = {
     "codemirror_mode": {"name": "ipython", "version": 3},
     "file_extension": ".py",
@@ -198,6 +201,26 @@ def normalize(nb: nbformat.NotebookNode, setup: str | None = None) -> nbformat.N
     return nb
 
 
+def working_copies(source: Path, target: Path) -> list[Path]:
+    """Copy the notebooks of ``source`` missing from ``target``; never overwrite. Returns the new files.
+
+    Each copy's ``language_info.version`` is this interpreter's Python version, which is what
+    JupyterLab writes when the kernel starts: with it, opening the notebook does not mark it
+    unsaved. ``setup.sh`` makes the learners' ``my_work/`` with this.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    made = []
+    for path in master_paths(source):
+        dst = target / path.name
+        if dst.exists():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata.setdefault("language_info", {})["version"] = platform.python_version()
+        nbformat.write(nb, dst)
+        made.append(dst)
+    return made
+
+
 _GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+)$")
 
 
@@ -282,9 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     norm.add_argument("paths", nargs="+")
     check = sub.add_parser("check", help="fail if a notebook is not normalised or has bad nbgrader metadata")
     check.add_argument("paths", nargs="+")
+    copies = sub.add_parser("working-copies", help="copy the notebooks missing from TARGET (setup.sh's my_work/)")
+    copies.add_argument("source", type=Path)
+    copies.add_argument("target", type=Path)
     repo = sub.add_parser("set-repo", help="change the repository address everywhere (pyproject, README, notebooks)")
     repo.add_argument("url", help="https://github.com/OWNER/NAME")
     args = parser.parse_args(argv)
+    if args.command == "working-copies":
+        made = working_copies(args.source, args.target)
+        print(f"{args.target}: copied {' '.join(p.name for p in made)}" if made else f"{args.target}: nothing new")
+        return 0
     if args.command == "set-repo":
         try:
             changed = set_repo(args.url)

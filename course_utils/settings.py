@@ -63,8 +63,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(notebook 08); searched before the system folders and the cache"),
     Setting(DOWNLOAD, "flag", "1", "allow downloading the full image data sets when not found (default: on in Colab, "
             "off elsewhere)", on="download", off="do not download"),
-    Setting(STATIC_WIDGETS, "flag", "1", "show fixed figures instead of sliders, as on GitHub's viewer", default=False,
-            on="fixed figures", off="sliders"),
+    Setting(STATIC_WIDGETS, "flag", "1", "`1`: fixed figures instead of sliders, as on GitHub's viewer; `0`: sliders "
+            "even in quick mode; unset: sliders except in quick mode", on="fixed figures", off="sliders"),
     Setting(REPO, "url", "https://github.com/you/your-fork", "Colab only: the repository the setup cell clones "
             "(a fork); read by the setup cell itself (`%env WGAN_COURSE_REPO=...` before it runs)"),
 )}

@@ -23,11 +23,12 @@ RUN_BUTTON = "Run"
 
 def why_no_widgets() -> str | None:
     """Why the explorers show fixed figures instead of sliders here (``None`` when sliders work)."""
-    if settings.flag(STATIC_ENV_VAR):
+    static = settings.read(STATIC_ENV_VAR)  # None when unset: sliders except in quick mode
+    if static:
         return f"{STATIC_ENV_VAR}=1 asks for fixed figures"
-    if settings.flag(settings.QUICK):  # CI executes notebooks headless: nobody could move a slider
-        return (f"quick mode is on ({settings.QUICK}=1); unset it (or set it to 0) and rerun this cell "
-                f"to get the sliders")
+    if static is None and settings.flag(settings.QUICK):  # CI executes notebooks headless: nobody could move a slider
+        return (f"quick mode is on ({settings.QUICK}=1); unset it (or set {STATIC_ENV_VAR}=0) and rerun "
+                f"this cell to get the sliders")
     try:
         import ipywidgets  # noqa: F401
         from IPython import get_ipython

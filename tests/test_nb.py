@@ -54,3 +54,20 @@ def test_set_repo_changes_pyproject_readme_and_every_notebook(tmp_path, monkeypa
         assert 'REPO_URL = "https://github.com/someone/their-fork"' in next(c for c in cells if c.cell_type == "code").source
     assert "updated" in capsys.readouterr().out
     assert student.stale([masters / "00_welcome.ipynb"], masters / "student") == []
+
+
+def test_working_copies_never_overwrite_and_carry_this_python_version(tmp_path):
+    import platform
+
+    src = tmp_path / "student"
+    src.mkdir()
+    nbformat.write(nb.normalize(nb.new_notebook([nb.md("# A"), nb.setup_cell()])), src / "00_a.ipynb")
+    mine = tmp_path / "my_work"
+    assert [p.name for p in nb.working_copies(src, mine)] == ["00_a.ipynb"]
+    copy_ = nbformat.read(mine / "00_a.ipynb", as_version=4)
+    assert copy_.metadata.language_info["version"] == platform.python_version()
+    copy_.cells[0].source = "# my notes"
+    nbformat.write(copy_, mine / "00_a.ipynb")
+    nbformat.write(nb.normalize(nb.new_notebook([nb.md("# B"), nb.setup_cell()])), src / "01_b.ipynb")
+    assert [p.name for p in nb.working_copies(src, mine)] == ["01_b.ipynb"]  # only the new one
+    assert nbformat.read(mine / "00_a.ipynb", as_version=4).cells[0].source == "# my notes"

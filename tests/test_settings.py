@@ -69,6 +69,10 @@ def test_quick_mode_says_that_the_sliders_are_off(monkeypatch, capsys):
     assert seen == [2]
     out = capsys.readouterr().out
     assert "Sliders are off: quick mode is on (WGAN_COURSE_QUICK=1)" in out and "1 fixed setting" in out
+    monkeypatch.setenv(settings.STATIC_WIDGETS, "0")  # explicitly asks for sliders, even in quick mode
+    assert widgets.why_no_widgets() == "this is not a Jupyter kernel"  # quick mode no longer the reason
+    monkeypatch.setenv(settings.STATIC_WIDGETS, "1")
+    assert "asks for fixed figures" in widgets.why_no_widgets()
 
 
 def test_readme_settings_table_is_generated():
