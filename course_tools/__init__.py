@@ -13,7 +13,7 @@ Modules:
 * :mod:`course_tools.paths` - where things are in the repository (the one place)
 * :mod:`course_tools.student` - generate the student versions of the master notebooks
 * :mod:`course_tools.nb` - build and normalise notebooks (setup cell, nbgrader metadata)
-* :mod:`course_tools.bench` - side-by-side benchmarks (imports torch)
+* :mod:`course_tools.bench` - side-by-side benchmarks (imports torch); notebook timing in :mod:`course_tools.bench_notebooks`
 * :mod:`course_tools.grading` - the grader (a subpackage)
 """
 

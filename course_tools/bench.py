@@ -23,7 +23,7 @@ Sections:
 * ``images``: generator iterations per second of the image WGAN-GP training step
   (CPU float32; GPU float32 and AMP when CUDA is available). Random images stand in for
   the data set (speed does not depend on the pixels).
-* ``notebooks``: wall time of every notebook executed top to bottom in a fresh kernel, in
+* ``notebooks`` (:mod:`course_tools.bench_notebooks`): wall time of every notebook executed top to bottom in a fresh kernel, in
   quick mode (``--notebook-modes quick``, the default), full mode or both; or the times of an
   earlier run's JSON with ``--notebook-times``.
 """
@@ -49,12 +49,13 @@ from course_utils.image_models import DCGANCritic
 from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
 from course_utils.models import MLPCritic
 
-from .paths import BENCH_RESULTS, NOTEBOOKS
+from .bench_notebooks import NOTEBOOK_DIR, notebook_times, time_notebooks
+from .paths import BENCH_RESULTS
 
 __all__ = [
     "SECTIONS", "TARGETS", "STEP_VARIANTS", "DEFAULT_SIZES", "cpu_model", "machine_info", "summarize",
     "textbook_gradient_penalty", "time_critic_steps", "thread_scaling", "toy_quality", "image_speed",
-    "time_notebooks", "notebook_times", "to_markdown", "verdicts", "run", "main",
+    "NOTEBOOK_DIR", "time_notebooks", "notebook_times", "to_markdown", "verdicts", "run", "main",
 ]
 
 SECTIONS = ("steps", "quality", "images", "notebooks")
@@ -335,68 +336,6 @@ def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0
         res["speedup_vs_cpu"] = {k: summarize([a / b for a, b in zip(v, base, strict=True)]) for k, v in its.items()
                                  if k != "cpu/off"}
     return res
-
-
-# ----------------------------------------------------------------------------- notebooks
-NOTEBOOK_DIR = NOTEBOOKS
-
-
-def time_notebooks(paths: list[Path] | None = None, modes: tuple[str, ...] = ("quick",),
-                   timeout_s: int = 1800) -> dict:
-    """Execute each notebook top to bottom in each mode (a fresh kernel each time); wall seconds.
-
-    ``modes`` are ``"quick"`` (``WGAN_COURSE_QUICK=1``, what CI runs) and ``"full"``. A
-    notebook that fails is reported with its error instead of a time; the others still run.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from tqdm.auto import tqdm
-
-    from course_utils.env import QUICK_ENV_VAR
-
-    paths = sorted(paths or NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
-        raise FileNotFoundError(f"No notebooks found in {NOTEBOOK_DIR}; pass the notebook paths explicitly.")
-    bad = [m for m in modes if m not in ("quick", "full")]
-    if bad:
-        raise ValueError(f"Unknown notebook mode(s) {bad}; use 'quick' and/or 'full'.")
-    times: dict = {p.name: {} for p in paths}
-    failed: dict = {}
-    saved = os.environ.get(QUICK_ENV_VAR)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    try:
-        for mode in modes:
-            os.environ[QUICK_ENV_VAR] = "1" if mode == "quick" else "0"
-            for p in tqdm(paths, desc=f"notebooks ({mode})"):
-                nb = nbformat.read(p, as_version=4)
-                client = NotebookClient(nb, timeout=timeout_s, resources={"metadata": {"path": str(p.parent)}})
-                t0 = time.perf_counter()
-                try:
-                    client.execute()
-                except Exception as exc:  # report and go on with the next notebook
-                    failed[f"{p.name} ({mode})"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1:]}"
-                    continue
-                times[p.name][mode] = round(time.perf_counter() - t0, 1)
-    finally:
-        if saved is None:
-            os.environ.pop(QUICK_ENV_VAR, None)
-        else:
-            os.environ[QUICK_ENV_VAR] = saved
-    totals = {m: round(sum(t[m] for t in times.values() if m in t), 1) for m in modes}
-    return {"times": times, "totals": totals, "failed": failed, "modes": list(modes)}
-
-
-def notebook_times(path: str | None) -> dict:
-    """Notebook times recorded earlier by ``--sections notebooks`` (its JSON output)."""
-    if not path:
-        return {"skipped": "no --notebook-times JSON given"}
-    p = Path(path)
-    if not p.exists():
-        return {"skipped": f"{path} not found"}
-    data = json.loads(p.read_text())
-    if "notebooks" in data:  # a whole bench JSON
-        return data["notebooks"]
-    return data if "times" in data else {"times": data}  # or just notebook -> {mode: seconds}
 
 
 # ----------------------------------------------------------------------------- report
