@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m course_utils.bench                     # default: about 12 minutes on 2 CPU cores
-    python -m course_utils.bench --quick --sections steps,quality,images   # about a minute
-    python -m course_utils.bench --repeats 7 --out bench_results/bench.json \\
+    python -m course_tools bench                     # default: about 12 minutes on 2 CPU cores
+    python -m course_tools bench --quick --sections steps,quality,images   # about a minute
+    python -m course_tools bench --repeats 7 --out bench_results/bench.json \\
         --sections steps,quality,images,notebooks --notebook-modes quick,full
 
 Every comparison is measured within one run, with the variants *interleaved inside each
@@ -23,7 +23,7 @@ Sections:
 * ``images``: generator iterations per second of the image WGAN-GP training step
   (CPU float32; GPU float32 and AMP when CUDA is available). Random images stand in for
   the data set (speed does not depend on the pixels).
-* ``notebooks``: wall time of every notebook executed top to bottom in a fresh kernel, in
+* ``notebooks`` (:mod:`course_tools.bench_notebooks`): wall time of every notebook executed top to bottom in a fresh kernel, in
   quick mode (``--notebook-modes quick``, the default), full mode or both; or the times of an
   earlier run's JSON with ``--notebook-times``.
 """
@@ -45,9 +45,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .image_models import DCGANCritic
-from .losses import clip_weights_, critic_loss, gradient_penalty
-from .models import MLPCritic
+from course_utils.image_models import DCGANCritic
+from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
+from course_utils.models import MLPCritic
+
+from .bench_notebooks import NOTEBOOK_DIR, notebook_times, time_notebooks
+from .paths import BENCH_RESULTS
+
+__all__ = [
+    "SECTIONS", "TARGETS", "STEP_VARIANTS", "DEFAULT_SIZES", "cpu_model", "machine_info", "summarize",
+    "textbook_gradient_penalty", "time_critic_steps", "thread_scaling", "toy_quality", "image_speed",
+    "NOTEBOOK_DIR", "time_notebooks", "notebook_times", "to_markdown", "verdicts", "run", "main",
+]
 
 SECTIONS = ("steps", "quality", "images", "notebooks")
 TARGETS = {"mlp": 1.4, "conv": 1.8}  # GP / clip step-time targets
@@ -275,7 +284,7 @@ def thread_scaling(repeats: int = 5, iters: int = 10, warmup: int = 3, sizes: di
 # ----------------------------------------------------------------------------- toy quality
 def toy_quality(checkpoints: tuple[float, ...] = (15, 30, 60), eval_every: int = 25, seed: int = 0) -> dict:
     """One ``gp-fast`` run on 8 Gaussians with a time budget of ``max(checkpoints)``; the trace read at each time."""
-    from .recipes import get_recipe, train_recipe
+    from course_utils.recipes import get_recipe, train_recipe
 
     budget = max(checkpoints)
     run = train_recipe(get_recipe("gp-fast"), "8gaussians", time_budget_s=budget, eval_every=eval_every, seed=seed)
@@ -294,7 +303,7 @@ def toy_quality(checkpoints: tuple[float, ...] = (15, 30, 60), eval_every: int =
 # ----------------------------------------------------------------------------- images
 def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0) -> dict:
     """Generator iterations per second (each with ``n_critic`` critic steps) of :class:`ImageWGANGP`."""
-    from .image_training import ImageTrainConfig, ImageWGANGP
+    from course_utils.image_training import ImageTrainConfig, ImageWGANGP
 
     g = torch.Generator().manual_seed(seed)
     train = torch.rand(512, 1, 28, 28, generator=g) * 2 - 1
@@ -327,68 +336,6 @@ def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0
         res["speedup_vs_cpu"] = {k: summarize([a / b for a, b in zip(v, base, strict=True)]) for k, v in its.items()
                                  if k != "cpu/off"}
     return res
-
-
-# ----------------------------------------------------------------------------- notebooks
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def time_notebooks(paths: list[Path] | None = None, modes: tuple[str, ...] = ("quick",),
-                   timeout_s: int = 1800) -> dict:
-    """Execute each notebook top to bottom in each mode (a fresh kernel each time); wall seconds.
-
-    ``modes`` are ``"quick"`` (``WGAN_COURSE_QUICK=1``, what CI runs) and ``"full"``. A
-    notebook that fails is reported with its error instead of a time; the others still run.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from tqdm.auto import tqdm
-
-    from .env import QUICK_ENV_VAR
-
-    paths = sorted(paths or NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
-        raise FileNotFoundError(f"No notebooks found in {NOTEBOOK_DIR}; pass the notebook paths explicitly.")
-    bad = [m for m in modes if m not in ("quick", "full")]
-    if bad:
-        raise ValueError(f"Unknown notebook mode(s) {bad}; use 'quick' and/or 'full'.")
-    times: dict = {p.name: {} for p in paths}
-    failed: dict = {}
-    saved = os.environ.get(QUICK_ENV_VAR)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    try:
-        for mode in modes:
-            os.environ[QUICK_ENV_VAR] = "1" if mode == "quick" else "0"
-            for p in tqdm(paths, desc=f"notebooks ({mode})"):
-                nb = nbformat.read(p, as_version=4)
-                client = NotebookClient(nb, timeout=timeout_s, resources={"metadata": {"path": str(p.parent)}})
-                t0 = time.perf_counter()
-                try:
-                    client.execute()
-                except Exception as exc:  # report and go on with the next notebook
-                    failed[f"{p.name} ({mode})"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1:]}"
-                    continue
-                times[p.name][mode] = round(time.perf_counter() - t0, 1)
-    finally:
-        if saved is None:
-            os.environ.pop(QUICK_ENV_VAR, None)
-        else:
-            os.environ[QUICK_ENV_VAR] = saved
-    totals = {m: round(sum(t[m] for t in times.values() if m in t), 1) for m in modes}
-    return {"times": times, "totals": totals, "failed": failed, "modes": list(modes)}
-
-
-def notebook_times(path: str | None) -> dict:
-    """Notebook times recorded earlier by ``--sections notebooks`` (its JSON output)."""
-    if not path:
-        return {"skipped": "no --notebook-times JSON given"}
-    p = Path(path)
-    if not p.exists():
-        return {"skipped": f"{path} not found"}
-    data = json.loads(p.read_text())
-    if "notebooks" in data:  # a whole bench JSON
-        return data["notebooks"]
-    return data if "times" in data else {"times": data}  # or just notebook -> {mode: seconds}
 
 
 # ----------------------------------------------------------------------------- report
@@ -498,7 +445,7 @@ def verdicts(steps: dict) -> dict:
 
 
 def run(sections: tuple[str, ...] = SECTIONS, quick: bool = False, repeats: int | None = None,
-        out: str | None = "bench_results/bench.json", notebook_times_path: str | None = None,
+        out: str | None = str(BENCH_RESULTS / "bench.json"), notebook_times_path: str | None = None,
         seed: int = 0, threads: int | None = 1, notebook_modes: tuple[str, ...] = ("quick",),
         notebook_paths: list[Path] | None = None) -> dict:
     """Run the chosen ``sections``; return the results (with a ``markdown`` report) and write JSON + markdown."""
@@ -544,11 +491,11 @@ def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m course_tools bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller run (under about a minute)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per comparison (default 5, quick 3)")
-    parser.add_argument("--out", default="bench_results/bench.json", help="JSON output path ('' for none)")
+    parser.add_argument("--out", default=str(BENCH_RESULTS / "bench.json"), help="JSON output path ('' for none)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--notebook-modes", default="quick",
                         help="notebooks section: 'quick', 'full' or 'quick,full' (full takes about 20 minutes on 2 cores)")
