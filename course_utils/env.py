@@ -16,32 +16,28 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-#: Environment variable that switches the course into quick mode (set to ``1``).
-QUICK_ENV_VAR = "WGAN_COURSE_QUICK"
-#: Environment variable that makes notebook 08 train its image GAN from scratch on any device.
-TRAIN_IMAGES_ENV_VAR = "WGAN_COURSE_TRAIN_IMAGES"
-#: Environment variable that forces a device (``cpu``, ``cuda``, ``mps``).
-DEVICE_ENV_VAR = "WGAN_COURSE_DEVICE"
-#: Environment variable that overrides the number of CPU threads torch uses.
-THREADS_ENV_VAR = "WGAN_COURSE_THREADS"
+from . import settings
+
+__all__ = [
+    "QUICK_ENV_VAR", "TRAIN_IMAGES_ENV_VAR", "DEVICE_ENV_VAR", "THREADS_ENV_VAR", "env_flag", "quick_mode", "pick",
+    "in_colab", "get_device", "seed_everything", "default_num_threads", "configure_threads", "Environment", "setup",
+]
+
+#: The settings this module reads (names and parsing live in :mod:`course_utils.settings`).
+QUICK_ENV_VAR = settings.QUICK
+TRAIN_IMAGES_ENV_VAR = settings.TRAIN_IMAGES
+DEVICE_ENV_VAR = settings.DEVICE
+THREADS_ENV_VAR = settings.THREADS
 
 T = TypeVar("T")
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
 
 def env_flag(name: str, on: str = "on", off: str = "off") -> bool:
-    """Read an on/off environment variable: 1/true/yes/on or 0/false/no/off (unset = off).
+    """Read an on/off course setting strictly (see :func:`course_utils.settings.read`); unset = its default.
 
-    ``on`` and ``off`` say what the two settings mean, for the error message.
+    ``on`` and ``off`` are kept for old callers; the words in the error come from the settings table.
     """
-    value = os.environ.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{name}={value!r} is not understood; set it to 1 ({on}) or 0 ({off}).")
+    return settings.flag(name)
 
 
 def quick_mode() -> bool:
@@ -51,7 +47,7 @@ def quick_mode() -> bool:
     few minutes. Notebooks choose their sizes so that every assertion holds in
     both modes.
     """
-    return env_flag(QUICK_ENV_VAR, on="quick mode", off="full mode")
+    return settings.flag(QUICK_ENV_VAR)
 
 
 def pick(full: T, quick: T) -> T:
@@ -73,7 +69,7 @@ def get_device(prefer: str | None = None) -> torch.device:
     ``prefer`` (or the ``WGAN_COURSE_DEVICE`` environment variable) forces one;
     asking for a device that is not available raises a ``RuntimeError`` that says so.
     """
-    wanted = (prefer or os.environ.get(DEVICE_ENV_VAR, "")).strip().lower()
+    wanted = (prefer or settings.read(DEVICE_ENV_VAR) or "").strip().lower()
     if wanted:
         if wanted not in {"cpu", "cuda", "mps"} and not wanted.startswith("cuda:"):
             raise ValueError(f"Unknown device {wanted!r}; use 'cpu', 'cuda', 'cuda:N' or 'mps'.")
@@ -125,11 +121,9 @@ def default_num_threads() -> int:
     ``WGAN_COURSE_THREADS=2`` on an otherwise idle 2-core machine); machines with
     4 or more cores get half of them, at most 8. ``WGAN_COURSE_THREADS`` overrides the choice.
     """
-    override = os.environ.get(THREADS_ENV_VAR, "").strip()
-    if override:
-        if not override.isdigit() or int(override) < 1:
-            raise ValueError(f"{THREADS_ENV_VAR} must be a positive integer, got {override!r}")
-        return int(override)
+    override = settings.read(THREADS_ENV_VAR)
+    if override is not None:
+        return override
     cores = os.cpu_count() or 1
     if cores < 4:
         return 1
@@ -161,10 +155,14 @@ class Environment:
             f"NumPy       {np.__version__}",
             f"Device      {self.device}" + (f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""),
             f"CPU threads {self.threads} of {os.cpu_count()} cores",
-            f"Quick mode  {'ON' if self.quick else 'off'} (set {QUICK_ENV_VAR}=1 to turn it on)",
+            "Quick mode  " + (f"ON ({QUICK_ENV_VAR}=1: shorter training, fixed figures instead of sliders; "
+                               f"unset it for the full course)" if self.quick
+                               else f"off (set {QUICK_ENV_VAR}=1 for shorter runs)"),
             f"Colab       {'yes' if self.colab else 'no'}",
             f"Seed        {self.seed}",
         ]
+        lines += [f"Warning     {name} is set but is no course setting (a typo?); known: "
+                  f"{', '.join(settings.SETTINGS)}" for name in settings.unknown()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # readable as the last line of a notebook cell

@@ -33,12 +33,14 @@ from typing import Literal
 import numpy as np
 import torch
 
+from . import settings
+
 Split = Literal["train", "test"]
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 SUBSET_DIR = REPO_DATA / "fashion-mnist-subset"
-DATA_ENV_VAR = "WGAN_COURSE_DATA"
-DOWNLOAD_ENV_VAR = "WGAN_COURSE_DOWNLOAD"
+DATA_ENV_VAR = settings.DATA
+DOWNLOAD_ENV_VAR = settings.DOWNLOAD
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "wgan-course"
 
 FASHION_CLASSES = (
@@ -328,17 +330,17 @@ def download_dataset(name: str = "fashion-mnist", folder: str | Path | None = No
 
 
 def _download_default() -> bool:
-    value = os.environ.get(DOWNLOAD_ENV_VAR, "").strip().lower()
-    if value:
-        return value in {"1", "true", "yes", "on"}
+    value = settings.read(DOWNLOAD_ENV_VAR)  # strict: a value it does not understand is an error
+    if value is not None:
+        return value
     return "google.colab" in sys.modules
 
 
 def full_data_dirs(name: str) -> list[Path]:
     """Folders searched for the full data set, in order."""
     dirs = []
-    if os.environ.get(DATA_ENV_VAR):
-        dirs.append(Path(os.environ[DATA_ENV_VAR]))
+    if settings.read(DATA_ENV_VAR):
+        dirs.append(Path(settings.read(DATA_ENV_VAR)))
     dirs += [Path(d) for d in SOURCES[name].system_dirs]
     dirs.append(CACHE_DIR / name)
     return dirs

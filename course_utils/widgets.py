@@ -9,28 +9,39 @@ still shows the comparison.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-STATIC_ENV_VAR = "WGAN_COURSE_STATIC_WIDGETS"
+from . import settings
+
+__all__ = ["STATIC_ENV_VAR", "RUN_BUTTON", "widgets_available", "why_no_widgets", "explorer"]
+
+STATIC_ENV_VAR = settings.STATIC_WIDGETS
+#: The label of the explorer's button (the notebooks say "press *Run*").
+RUN_BUTTON = "Run"
 
 
-def widgets_available() -> bool:
-    """True when ipywidgets imports and we are inside an interactive IPython kernel."""
-    if os.environ.get(STATIC_ENV_VAR, "").strip() in {"1", "true", "yes"}:
-        return False
-    from .env import quick_mode
-
-    if quick_mode():  # CI executes notebooks headless: nobody could move a slider
-        return False
+def why_no_widgets() -> str | None:
+    """Why the explorers show fixed figures instead of sliders here (``None`` when sliders work)."""
+    if settings.flag(STATIC_ENV_VAR):
+        return f"{STATIC_ENV_VAR}=1 asks for fixed figures"
+    if settings.flag(settings.QUICK):  # CI executes notebooks headless: nobody could move a slider
+        return (f"quick mode is on ({settings.QUICK}=1); unset it (or set it to 0) and rerun this cell "
+                f"to get the sliders")
     try:
         import ipywidgets  # noqa: F401
         from IPython import get_ipython
     except ImportError:
-        return False
+        return "ipywidgets is not installed (pip install 'ipywidgets>=8')"
     shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return "this is not a Jupyter kernel"
+    return None
+
+
+def widgets_available() -> bool:
+    """True when ipywidgets imports, we are inside an interactive kernel, and no setting turns sliders off."""
+    return why_no_widgets() is None
 
 
 def explorer(
@@ -43,7 +54,8 @@ def explorer(
 
     ``controls`` maps each keyword of ``render`` to the values it may take (the
     first value is the initial one). Uses ``ipywidgets.interact_manual`` so that
-    expensive re-training happens only when the learner presses the button.
+    expensive re-training happens only when the learner presses the *Run* button. Without
+    sliders it says why in one printed line. Used in notebooks 03 and 07.
     """
     if not static:
         raise ValueError("Give at least one static setting so the explorer shows something without widgets.")
@@ -51,9 +63,13 @@ def explorer(
         unknown = set(setting) - set(controls)
         if unknown:
             raise ValueError(f"static setting {setting} names unknown controls {sorted(unknown)}")
+    reason = None
     if interactive is None:
-        interactive = widgets_available()
+        reason = why_no_widgets()
+        interactive = reason is None
     if not interactive:
+        if reason:
+            print(f"Sliders are off: {reason}. Showing {len(static)} fixed setting(s) instead.")
         for setting in static:
             render(**{**{k: v[0] for k, v in controls.items()}, **setting})
         return
@@ -64,4 +80,4 @@ def explorer(
         values = list(values)
         kwargs[name] = w.SelectionSlider(options=values, value=values[0], description=name,
                                          continuous_update=False)
-    w.interact_manual(render, **kwargs)
+    w.interact_manual.options(manual_name=RUN_BUTTON)(render, **kwargs)

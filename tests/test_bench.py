@@ -1,8 +1,8 @@
-"""Structure checks for ``course_utils.bench`` (tiny sizes, one repeat; no timing thresholds)."""
+"""Structure checks for ``course_tools.bench`` (tiny sizes, one repeat; no timing thresholds)."""
 
 import json
 
-from course_utils import bench
+from course_tools import bench
 
 TINY = dict(mlp_width=16, mlp_depth=2, mlp_batch=8, conv_width=2, conv_batch=4)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import nbtools
+from course_tools import nb as nbtools
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

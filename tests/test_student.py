@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import student
+from course_tools import student
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import grading_course as gc  # noqa: E402
@@ -52,7 +52,7 @@ def test_hidden_tests_removed_outputs_stripped_tags_and_locks():
     cells = _by_id(nb)
     test = cells["test_gradient_penalty"]
     assert "HIDDEN" not in test.source and "gp.ndim" not in test.source
-    assert test.source.startswith("result = checks.check_gradient_penalty(gradient_penalty)")
+    assert 'with unfinished_ok("gradient_penalty"):\n    result = checks.check_gradient_penalty(gradient_penalty)' in test.source
     assert test.metadata["tags"] == ["raises-exception"]
     assert test.metadata["nbgrader"]["points"] == 3 and test.metadata["nbgrader"]["grade"] is True
     assert test.metadata["editable"] is False and test.metadata["deletable"] is False
@@ -109,10 +109,10 @@ def test_cli_generates_and_check_mode_lists_stale_files(tmp_path, capsys):
 
 
 def test_committed_student_versions_are_up_to_date():
-    """notebooks/student/ must equal what `python -m course_utils.student` generates now."""
+    """notebooks/student/ must equal what `python -m course_tools student` generates now."""
     masters = student.master_paths(REPO / "notebooks")
     problems = student.stale(masters, REPO / "notebooks" / "student")
-    assert not problems, "run `python -m course_utils.student`:\n" + "\n".join(problems)
+    assert not problems, "run `python -m course_tools student`:\n" + "\n".join(problems)
 
 
 def test_every_master_converts():
@@ -122,19 +122,53 @@ def test_every_master_converts():
             assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN TESTS" not in cell.source, path
 
 
-def test_student_version_runs_past_the_unsolved_exercises(tmp_path):
-    """nbclient (like JupyterLab's Run All) carries on past the failing test cells; the lesson uses the reference."""
-    from nbclient import NotebookClient
+def _without_tags(nb):
+    """What Colab sees: no frontend tag lets a failing cell pass."""
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    return nb
 
-    nb = gc.submission(critic_loss=gc.correct("critic_loss"))  # one exercise solved, three untouched
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
-    client.execute()  # raises CellExecutionError if any cell without the tag fails
-    text = {c.metadata.get("nbgrader", {}).get("grade_id", i): "".join(
+
+def _outputs(nb) -> dict:
+    return {c.metadata.get("nbgrader", {}).get("grade_id", i): "".join(
         o.get("text", "") + o.get("ename", "") for o in c.get("outputs", []))
         for i, c in enumerate(nb.cells) if c.cell_type == "code"}
-    assert "AssertionError" in text["test_gradient_penalty"]  # the test failed ...
-    assert "NotImplementedError" in "".join(str(o) for o in _by_id(nb)["test_gradient_penalty"].outputs)
+
+
+def test_student_version_runs_to_the_end_without_tags_reporting_unfinished_exercises():
+    """Colab's Run all: no raises-exception tag, yet every cell runs; unfinished exercises are named."""
+    from nbclient import NotebookClient
+
+    nb = _without_tags(gc.submission(critic_loss=gc.correct("critic_loss")))  # one solved, three untouched
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
+    client.execute()  # raises CellExecutionError if any cell fails
+    text = _outputs(nb)
+    assert "NOT FINISHED: exercise `gradient_penalty`" in text["test_gradient_penalty"]
+    assert "replace that line" in text["test_gradient_penalty"]
+    assert "NOT FINISHED" not in text["test_critic_loss"]  # the solved one is tested for real
     joined = "\n".join(str(t) for t in text.values())
     assert "NOTE: using the course's reference gradient_penalty" in joined  # ... and the lesson went on
     assert "Using your critic_loss" in joined
     assert "critic loss on the toy batch" in joined  # the last cell ran
+
+
+def test_student_test_cells_still_fail_on_a_wrong_answer():
+    """Only an unfinished stub is forgiven: an attempted but wrong exercise still stops Run all."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = _without_tags(gc.submission(gradient_penalty=gc.GP_PER_ELEMENT))
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
+    with pytest.raises(CellExecutionError) as err:
+        client.execute()
+    assert "AssertionError" in str(err.value) and "NOT FINISHED" not in _outputs(nb)["test_gradient_penalty"]
+
+
+def test_masters_keep_strict_test_cells():
+    """nbgrader restores test cells from the masters and the grader runs the masters: no forgiveness there."""
+    for path in student.master_paths(REPO / "notebooks"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            assert "unfinished_ok" not in cell.source, f"{path.name}: a master test cell must stay strict"
+    master = gc.master_notebook()
+    assert all("unfinished_ok" not in c.source for c in master.cells)
+    assert sum("unfinished_ok" in c.source for c in student.make_student_version(master).cells) == len(gc.ALL)

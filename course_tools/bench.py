@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m course_utils.bench                     # default: about 12 minutes on 2 CPU cores
-    python -m course_utils.bench --quick --sections steps,quality,images   # about a minute
-    python -m course_utils.bench --repeats 7 --out bench_results/bench.json \\
+    python -m course_tools bench                     # default: about 12 minutes on 2 CPU cores
+    python -m course_tools bench --quick --sections steps,quality,images   # about a minute
+    python -m course_tools bench --repeats 7 --out bench_results/bench.json \\
         --sections steps,quality,images,notebooks --notebook-modes quick,full
 
 Every comparison is measured within one run, with the variants *interleaved inside each
@@ -45,9 +45,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .image_models import DCGANCritic
-from .losses import clip_weights_, critic_loss, gradient_penalty
-from .models import MLPCritic
+from course_utils.image_models import DCGANCritic
+from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
+from course_utils.models import MLPCritic
+
+from .paths import BENCH_RESULTS, NOTEBOOKS
+
+__all__ = [
+    "SECTIONS", "TARGETS", "STEP_VARIANTS", "DEFAULT_SIZES", "cpu_model", "machine_info", "summarize",
+    "textbook_gradient_penalty", "time_critic_steps", "thread_scaling", "toy_quality", "image_speed",
+    "time_notebooks", "notebook_times", "to_markdown", "verdicts", "run", "main",
+]
 
 SECTIONS = ("steps", "quality", "images", "notebooks")
 TARGETS = {"mlp": 1.4, "conv": 1.8}  # GP / clip step-time targets
@@ -275,7 +283,7 @@ def thread_scaling(repeats: int = 5, iters: int = 10, warmup: int = 3, sizes: di
 # ----------------------------------------------------------------------------- toy quality
 def toy_quality(checkpoints: tuple[float, ...] = (15, 30, 60), eval_every: int = 25, seed: int = 0) -> dict:
     """One ``gp-fast`` run on 8 Gaussians with a time budget of ``max(checkpoints)``; the trace read at each time."""
-    from .recipes import get_recipe, train_recipe
+    from course_utils.recipes import get_recipe, train_recipe
 
     budget = max(checkpoints)
     run = train_recipe(get_recipe("gp-fast"), "8gaussians", time_budget_s=budget, eval_every=eval_every, seed=seed)
@@ -294,7 +302,7 @@ def toy_quality(checkpoints: tuple[float, ...] = (15, 30, 60), eval_every: int =
 # ----------------------------------------------------------------------------- images
 def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0) -> dict:
     """Generator iterations per second (each with ``n_critic`` critic steps) of :class:`ImageWGANGP`."""
-    from .image_training import ImageTrainConfig, ImageWGANGP
+    from course_utils.image_training import ImageTrainConfig, ImageWGANGP
 
     g = torch.Generator().manual_seed(seed)
     train = torch.rand(512, 1, 28, 28, generator=g) * 2 - 1
@@ -330,7 +338,7 @@ def image_speed(steps: int = 3, warmup: int = 1, repeats: int = 2, seed: int = 0
 
 
 # ----------------------------------------------------------------------------- notebooks
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = NOTEBOOKS
 
 
 def time_notebooks(paths: list[Path] | None = None, modes: tuple[str, ...] = ("quick",),
@@ -344,7 +352,7 @@ def time_notebooks(paths: list[Path] | None = None, modes: tuple[str, ...] = ("q
     from nbclient import NotebookClient
     from tqdm.auto import tqdm
 
-    from .env import QUICK_ENV_VAR
+    from course_utils.env import QUICK_ENV_VAR
 
     paths = sorted(paths or NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     if not paths:
@@ -498,7 +506,7 @@ def verdicts(steps: dict) -> dict:
 
 
 def run(sections: tuple[str, ...] = SECTIONS, quick: bool = False, repeats: int | None = None,
-        out: str | None = "bench_results/bench.json", notebook_times_path: str | None = None,
+        out: str | None = str(BENCH_RESULTS / "bench.json"), notebook_times_path: str | None = None,
         seed: int = 0, threads: int | None = 1, notebook_modes: tuple[str, ...] = ("quick",),
         notebook_paths: list[Path] | None = None) -> dict:
     """Run the chosen ``sections``; return the results (with a ``markdown`` report) and write JSON + markdown."""
@@ -544,11 +552,11 @@ def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m course_tools bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller run (under about a minute)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per comparison (default 5, quick 3)")
-    parser.add_argument("--out", default="bench_results/bench.json", help="JSON output path ('' for none)")
+    parser.add_argument("--out", default=str(BENCH_RESULTS / "bench.json"), help="JSON output path ('' for none)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--notebook-modes", default="quick",
                         help="notebooks section: 'quick', 'full' or 'quick,full' (full takes about 20 minutes on 2 cores)")
