@@ -18,11 +18,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["PROBES", "ALPHA_SAMPLES", "Observation", "run_probe", "contracts"]
+__all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Many", "Observation", "Quadratic", "alphas_from",
+           "contracts", "run_probe"]
 
 Observation = dict
-#: Interpolates drawn in the alpha-distribution probe of ``gradient_penalty``.
-ALPHA_SAMPLES = 8192
+#: Single-sample calls in the alpha-distribution probe of ``gradient_penalty``...
+ALPHA_SAMPLES = 1200
+#: ...then calls with batches of BATCH samples (their spread shows one alpha per sample).
+BATCH_CALLS, BATCH = 200, 16
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -82,44 +85,46 @@ def gp_same_points(seed: int, images: bool = False):
     return (critic, x.clone(), x.clone()), observe
 
 
-class PositionalQuadratic(nn.Module):
-    """Scores ``0.5 * (w1_i x_i1^2 + w2_i x_i2^2)`` for the i-th sample of the batch.
-
-    Its input gradient at sample i is ``(w1_i x_i1, w2_i x_i2)``, so the gradient of the
-    penalty with respect to ``w1_i`` and ``w2_i`` tells where the i-th interpolate lies:
-    that makes the distribution of alpha observable from outside the function.
-    """
-
-    def __init__(self, n: int):
-        super().__init__()
-        self.w1 = nn.Parameter(torch.ones(n))
-        self.w2 = nn.Parameter(torch.ones(n))
+class Quadratic(nn.Module):
+    """Scores ``0.5 * ||x_i||^2``: the input gradient at x is x itself, so a penalty's value
+    tells how far from the origin the interpolate was, hence where on its segment it lay."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (0.5 * (self.w1 * x[:, 0] ** 2 + self.w2 * x[:, 1] ** 2))[:, None]
+        return 0.5 * (x.flatten(1) ** 2).sum(1, keepdim=True)
+
+
+class Many:
+    """Several calls of the function in one probe; ``observe`` gets the list of results."""
+
+    def __init__(self, calls: list[tuple]):
+        self.calls = calls
 
 
 def gp_alpha(seed: int):
-    """real_i = (-2, -2), fake_i = (-1, -1): interpolate i is -(1 + alpha_i) * (1, 1)."""
-    n = ALPHA_SAMPLES
-    critic = PositionalQuadratic(n)
-    real, fake = torch.full((n, 2), -2.0), torch.full((n, 2), -1.0)
-    params = [critic.w1, critic.w2]
+    """real = (-2, -2), fake = (-1, -1): the interpolate is -(1 + alpha)(1, 1), the penalty
+    (sqrt2 (1 + alpha) - 1)^2. ``ALPHA_SAMPLES`` calls with one sample give alpha's
+    distribution; ``BATCH_CALLS`` calls with ``BATCH`` samples show whether the samples of a
+    batch have their own alpha (the spread of the batch means)."""
+    critic = Quadratic()
+    one = (critic, torch.full((1, 2), -2.0), torch.full((1, 2), -1.0))
+    batch = (critic, torch.full((BATCH, 2), -2.0), torch.full((BATCH, 2), -1.0))
+    calls = [one] * ALPHA_SAMPLES + [batch] * BATCH_CALLS
 
-    def observe(out):
-        return {"value": _tensor(out), "d_weights": _grads(out, params)}
+    def observe(outs):
+        vals = []
+        for out in outs:
+            if not torch.is_tensor(out) or out.numel() != 1:
+                return {"value": _tensor(out)}
+            vals.append(float(out.detach()))
+        return {"values": {"type": "values", "values": vals}}
 
-    return (critic, real, fake), observe
+    return Many(calls), observe
 
 
-def alphas_from(d_w1: list[float], d_w2: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Invert the alpha probe: with u = 1 + alpha, d penalty / d w1_i = (2/n) (sqrt2 u - 1) u / sqrt2."""
-    g1, g2 = torch.tensor(d_w1, dtype=torch.float64), torch.tensor(d_w2, dtype=torch.float64)
-    n = g1.numel()
-    r2 = math.sqrt(2.0)
-    k = g1 * n * r2 / 2
-    u = (1 + torch.sqrt(torch.clamp(1 + 4 * r2 * k, min=0))) / (2 * r2)
-    return u - 1, g1 - g2
+def alphas_from(values: list[float]) -> torch.Tensor:
+    """Invert the alpha probe's single-sample penalties: u = 1 + alpha = (sqrt(v) + 1) / sqrt2."""
+    v = torch.tensor(values, dtype=torch.float64)
+    return (torch.sqrt(torch.clamp(v, min=0)) + 1) / math.sqrt(2.0) - 1
 
 
 # ----------------------------------------------------------------------------- losses
@@ -218,7 +223,7 @@ def norms_function(seed: int):
     gen = _gen(seed)
     w = torch.randn(2, 1, generator=gen)
     x = (torch.randn(8, 2, generator=gen) * 2).requires_grad_(True) * 1.0  # carries a graph
-    return ((lambda z: torch.sin(z @ w) * 3), x), lambda out: {"value": _tensor(out)}
+    return ((lambda z: torch.sin(z @ w)[:, 0] * 3), x), lambda out: {"value": _tensor(out)}  # (B,) scores
 
 
 #: contract -> [(probe id, what it tests, build)]. The judge may add a special rule per probe id.
@@ -227,7 +232,7 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
         ("same-points", "value and weight gradient on a non-linear critic (real == fake)", gp_same_points),
         ("same-points-images", "the same on image-shaped inputs (norm over C, H, W)",
          lambda s: gp_same_points(s, images=True)),
-        ("alpha", f"where {ALPHA_SAMPLES} interpolates lie: alpha ~ U(0, 1), one per sample", gp_alpha),
+        ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
     ],
     "critic_loss": [
         ("vectors", "value and gradients, (B,) scores, tensor penalty", critic_loss_probe),
@@ -245,10 +250,8 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
     "wasserstein_1d": [
         ("random", "W1 of two random samples", w1_probe),
         ("swapped", "symmetry", lambda s: w1_probe(s, swap=True)),
-        ("column", "inputs of shape (n, 1)", lambda s: w1_probe(s, column=True)),
         ("one-point", "a single point each", lambda s: ((torch.tensor([1.0]), torch.tensor([4.0 + s % 7])),
                                                          lambda out: {"value": _tensor(out)})),
-        ("unequal", "different sample sizes raise ValueError", w1_unequal),
     ],
     "per_sample_grad_norms": [
         ("mlp", "norms for a non-linear critic, input left unchanged", norms_mlp),
@@ -267,7 +270,7 @@ def run_probe(fn: Callable, build: Callable, seed: int) -> Observation:
     """Call ``fn`` on the probe's inputs and observe the result (an exception is an observation too)."""
     args, observe = build(seed)
     try:
-        out = fn(*args)
+        out = [fn(*a) for a in args.calls] if isinstance(args, Many) else fn(*args)
     except Exception as exc:  # noqa: BLE001 - the learner's error is what we report
         return {"raised": {"type": "raised", "name": type(exc).__name__, "message": str(exc)[:300]}}
     try:
