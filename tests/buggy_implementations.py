@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
+import scipy.linalg
+import scipy.spatial.distance
+import scipy.special
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.bugs import EXERCISES
+from course_utils import bugs, exercises
 
 
 class Buggy(NamedTuple):
@@ -77,7 +81,9 @@ def _generic(exercise: str) -> None:
     BUGGY.append(Buggy(exercise, "raised-exception", crashes, "raises KeyError"))
 
 
-for _exercise in EXERCISES:
+CONTRACTS = [name for name, ex in exercises.EXERCISES.items() if ex.follows is None]
+
+for _exercise in CONTRACTS:
     _generic(_exercise)
 
 
@@ -85,11 +91,14 @@ def _returns(exercise: str, bug: str, value: Any, label: str) -> None:
     BUGGY.append(Buggy(exercise, bug, lambda *args: value, label))
 
 
-for _exercise in ("gradient_penalty", "critic_loss", "generator_loss", "wasserstein_1d", "per_sample_grad_norms"):
-    _returns(_exercise, "returned-none", None, "returns None")
-    _returns(_exercise, "wrong-type", "0.5", "returns a string")
-for _exercise in ("gradient_penalty", "critic_loss", "generator_loss", "wasserstein_1d"):
-    _returns(_exercise, "wrong-shape", torch.zeros(3), "returns a vector")
+for _exercise in CONTRACTS:
+    # the marked reference itself: the check must say it is the course's, never praise it
+    BUGGY.append(Buggy(_exercise, "reference-in-use", exercises.get(_exercise).reference, "the course's reference"))
+    if _exercise in bugs.get_bug("returned-none").exercises:
+        _returns(_exercise, "returned-none", None, "returns None")
+        _returns(_exercise, "wrong-type", "0.5", "returns a string")
+    if _exercise in bugs.get_bug("wrong-shape").exercises and _exercise != "per_sample_grad_norms":
+        _returns(_exercise, "wrong-shape", torch.zeros(3), "returns a vector")
 
 
 # ---------------------------------------------------------------------------- gradient_penalty
@@ -635,3 +644,677 @@ def norms_keepdim(f, x):
 @buggy("per_sample_grad_norms", "wrong-value")
 def norms_max_entry(f, x):
     return _grads_of(f, x).flatten(1).abs().amax(dim=1)
+
+
+@buggy("per_sample_grad_norms", "input-modified")
+def norms_marks_callers_x(f, x, create_graph=False):
+    x.requires_grad_(True)  # changes the caller's tensor
+    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=create_graph)
+    return g.flatten(1).norm(dim=1)
+
+
+@buggy("per_sample_grad_norms", "create-graph-missing")
+def norms_ignore_create_graph(f, x, create_graph=False):
+    x = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(x).sum(), x)
+    return g.flatten(1).norm(dim=1)
+
+
+@buggy("per_sample_grad_norms", "result-detached")
+def norms_detached(f, x, create_graph=False):
+    x = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=create_graph)
+    return g.flatten(1).norm(dim=1).detach()
+
+
+@buggy("wasserstein_1d", "input-modified")
+def w1_sorts_in_place(x, y):
+    if x.numel() != y.numel():
+        raise ValueError("sizes differ")
+    x.numpy().sort()  # NumPy's in-place sort on a view of the caller's tensor
+    y.numpy().sort()
+    return (x - y).abs().mean()
+
+
+@buggy("wasserstein_1d", "no-size-check")
+def w1_truncates(x, y):
+    n = min(len(x), len(y))
+    return (torch.sort(x[:n]).values - torch.sort(y[:n]).values).abs().mean()
+
+
+# ---------------------------------------------------------------------------- one_sided_penalty
+
+
+def _one_sided_norms(critic, real, fake, create_graph=True):
+    return _input_grads(critic, _points(real, fake), create_graph).flatten(1).norm(dim=1)
+
+
+@buggy("one_sided_penalty", "two-sided-penalty")
+def one_sided_is_two_sided(critic, real, fake):
+    return ((_one_sided_norms(critic, real, fake) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "one-sided-wrong-side")
+def one_sided_wrong_side(critic, real, fake):
+    return (torch.relu(1 - _one_sided_norms(critic, real, fake)) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "absolute-deviation")
+def one_sided_not_squared(critic, real, fake):
+    return torch.relu(_one_sided_norms(critic, real, fake) - 1).mean()
+
+
+@buggy("one_sided_penalty", "per-element-norm")
+def one_sided_per_element(critic, real, fake):
+    g = _input_grads(critic, _points(real, fake)).view(-1, 1)
+    return (torch.relu(g.norm(dim=1) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "squared-norm")
+def one_sided_squared_norm(critic, real, fake):
+    g = _input_grads(critic, _points(real, fake)).flatten(1)
+    return (torch.relu((g**2).sum(dim=1) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "sum-instead-of-mean")
+def one_sided_sum(critic, real, fake):
+    return (torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2).sum()
+
+
+@buggy("one_sided_penalty", "negated-penalty")
+def one_sided_negated(critic, real, fake):
+    return -(torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "lambda-inside-penalty")
+def one_sided_times_lambda(critic, real, fake):
+    return 10 * (torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "gradient-at-real")
+def one_sided_at_real(critic, real, fake):
+    x = real.detach().requires_grad_(True)
+    return (torch.relu(_input_grads(critic, x).flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "create-graph-missing")
+def one_sided_no_create_graph(critic, real, fake):
+    return (torch.relu(_one_sided_norms(critic, real, fake, create_graph=False) - 1) ** 2).mean()
+
+
+@buggy("one_sided_penalty", "result-detached")
+def one_sided_detached(critic, real, fake):
+    return (torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2).mean().detach()
+
+
+@buggy("one_sided_penalty", "wrong-gradient")
+def one_sided_fresh_leaf(critic, real, fake):
+    value = (torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2).mean()
+    return value.detach() + 0 * sum(p.sum() for p in critic.parameters())
+
+
+@buggy("one_sided_penalty", "wrong-value")
+def one_sided_cubed(critic, real, fake):
+    return (torch.relu(_one_sided_norms(critic, real, fake) - 1) ** 2.5).mean()
+
+
+# ---------------------------------------------------------------------------- r1_penalty
+
+
+def _r1_grads(critic, real, create_graph=True):
+    x = real.detach().requires_grad_(True)
+    return _input_grads(critic, x, create_graph)
+
+
+@buggy("r1_penalty", "r1-norm-not-squared")
+def r1_norm(critic, real):
+    return _r1_grads(critic, real).flatten(1).norm(dim=1).mean()
+
+
+@buggy("r1_penalty", "r1-target-one")
+def r1_target_one(critic, real):
+    return ((_r1_grads(critic, real).flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+@buggy("r1_penalty", "r1-not-at-real")
+def r1_at_noisy_real(critic, real):
+    x = (real.detach() + 0.3 * torch.randn_like(real)).requires_grad_(True)
+    return _input_grads(critic, x).flatten(1).pow(2).sum(dim=1).mean()
+
+
+@buggy("r1_penalty", "per-element-norm")
+def r1_per_element(critic, real):
+    return _r1_grads(critic, real).view(-1, 1).norm(dim=1).pow(2).mean()
+
+
+@buggy("r1_penalty", "unflattened-norm")
+def r1_unflattened(critic, real):
+    return _r1_grads(critic, real).norm(dim=1).pow(2).mean()
+
+
+@buggy("r1_penalty", "mean-before-gradient")
+def r1_mean_first(critic, real):
+    x = real.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(critic(x).mean(), x, create_graph=True)
+    return g.flatten(1).pow(2).sum(dim=1).mean()
+
+
+@buggy("r1_penalty", "sum-instead-of-mean")
+def r1_sum(critic, real):
+    return _r1_grads(critic, real).flatten(1).pow(2).sum()
+
+
+@buggy("r1_penalty", "negated-penalty")
+def r1_negated(critic, real):
+    return -_r1_grads(critic, real).flatten(1).pow(2).sum(dim=1).mean()
+
+
+@buggy("r1_penalty", "lambda-inside-penalty")
+def r1_times_half_gamma(critic, real):
+    return 5.0 * _r1_grads(critic, real).flatten(1).pow(2).sum(dim=1).mean()
+
+
+@buggy("r1_penalty", "create-graph-missing")
+def r1_no_create_graph(critic, real):
+    return _r1_grads(critic, real, create_graph=False).flatten(1).pow(2).sum(dim=1).mean()
+
+
+@buggy("r1_penalty", "result-detached")
+def r1_item(critic, real):
+    return _r1_grads(critic, real).flatten(1).pow(2).sum(dim=1).mean().item()
+
+
+@buggy("r1_penalty", "wrong-gradient")
+def r1_fresh_leaf(critic, real):
+    value = _r1_grads(critic, real).flatten(1).pow(2).sum(dim=1).mean()
+    return value.detach().requires_grad_(True)
+
+
+@buggy("r1_penalty", "wrong-value")
+def r1_fourth_power(critic, real):
+    return _r1_grads(critic, real).flatten(1).pow(4).sum(dim=1).mean()
+
+
+# ---------------------------------------------------------------------------- frechet_distance
+
+
+def _fd_inputs(mu1, sigma1, mu2, sigma2):
+    return (
+        np.asarray(v.detach().numpy() if isinstance(v, torch.Tensor) else v, dtype=np.float64)
+        for v in (mu1, sigma1, mu2, sigma2)
+    )
+
+
+def _sqrtm(a):
+    return scipy.linalg.sqrtm(a)
+
+
+@buggy("frechet_distance", "complex-result")
+def fd_complex(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return complex(
+        ((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).astype(complex)) + 1e-12j
+    )
+
+
+@buggy("frechet_distance", "sqrt-elementwise")
+def fd_elementwise_sqrt(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * np.sqrt(np.abs(sigma1 @ sigma2))))
+
+
+@buggy("frechet_distance", "roots-multiplied-separately")
+def fd_product_of_roots(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * (_sqrtm(sigma1) @ _sqrtm(sigma2)).real))
+
+
+@buggy("frechet_distance", "mean-distance-not-squared")
+def fd_mean_norm(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return float(np.linalg.norm(mu1 - mu2) + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).real))
+
+
+@buggy("frechet_distance", "trace-term-factor")
+def fd_no_factor_two(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - _sqrtm(sigma1 @ sigma2).real))
+
+
+@buggy("frechet_distance", "wrong-value")
+def fd_means_only(mu1, sigma1, mu2, sigma2):
+    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
+    return float(((mu1 - mu2) ** 2).sum())
+
+
+# ---------------------------------------------------------------------------- js_divergence
+
+
+def _pq(p, q):
+    return np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+
+
+@buggy("js_divergence", "log-base-2")
+def js_bits(p, q):
+    p, q = _pq(p, q)
+    return float(scipy.spatial.distance.jensenshannon(p, q, base=2) ** 2)
+
+
+@buggy("js_divergence", "js-not-halved")
+def js_sum_of_kls(p, q):
+    p, q = _pq(p, q)
+    m = (p + q) / 2
+    return float(scipy.special.rel_entr(p, m).sum() + scipy.special.rel_entr(q, m).sum())
+
+
+@buggy("js_divergence", "kl-instead-of-js")
+def js_is_kl(p, q):
+    p, q = _pq(p, q)
+    return float(scipy.special.rel_entr(p, q).sum())
+
+
+@buggy("js_divergence", "zero-probability-nan")
+def js_nan_at_zero(p, q):
+    p, q = _pq(p, q)
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m)))
+
+
+@buggy("js_divergence", "wrong-value")
+def js_total_variation(p, q):
+    p, q = _pq(p, q)
+    return float(0.5 * np.abs(p - q).sum())
+
+
+# ---------------------------------------------------------------------------- training steps
+
+
+def _critic_estimate(critic, real, fake):
+    return critic(real).mean() - critic(fake).mean()
+
+
+def _clip(critic, c):
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+
+
+@buggy("clip_critic_step", "returns-tensor-not-float")
+def clip_step_returns_tensor(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate
+
+
+@buggy("clip_critic_step", "missing-zero-grad")
+def clip_step_no_zero_grad(critic, optimizer, real, fake, c):
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "zero-grad-after-backward")
+def clip_step_zero_grad_late(critic, optimizer, real, fake, c):
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "missing-optimizer-step")
+def clip_step_no_step(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "fake-not-detached")
+def clip_step_fake_attached(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake)
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "clip-before-step")
+def clip_step_clips_first(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    _clip(critic, c)
+    optimizer.step()
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "clip-missing")
+def clip_step_no_clip(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.step()
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "clip-only-weights")
+def clip_step_weights_only(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.step()
+    with torch.no_grad():
+        for name, p in critic.named_parameters():
+            if name.endswith("weight"):
+                p.clamp_(-c, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "clip-wrong-bound")
+def clip_step_paper_constant(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, 0.01)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "real-fake-swapped")
+def clip_step_swapped(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    estimate.backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "returns-loss-not-estimate")
+def clip_step_returns_loss(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    loss = -_critic_estimate(critic, real, fake.detach())
+    loss.backward()
+    optimizer.step()
+    _clip(critic, c)
+    return loss.item()
+
+
+@buggy("clip_critic_step", "value-after-step")
+def clip_step_estimate_after(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    (-_critic_estimate(critic, real, fake.detach())).backward()
+    optimizer.step()
+    _clip(critic, c)
+    with torch.no_grad():
+        return _critic_estimate(critic, real, fake).item()
+
+
+@buggy("clip_critic_step", "wrong-gradient")
+def clip_step_real_scores_detached(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    estimate = critic(real).detach().mean() - critic(fake.detach()).mean()
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "wrong-value")
+def clip_step_twice(critic, optimizer, real, fake, c):
+    for _ in range(2):
+        optimizer.zero_grad()
+        estimate = _critic_estimate(critic, real, fake.detach())
+        (-estimate).backward()
+        optimizer.step()
+        _clip(critic, c)
+    return estimate.item()
+
+
+def _gp_step(critic, optimizer, real, fake, lambda_gp, *, sign=1.0, weight=None, zero=True, detach=True):
+    if zero:
+        optimizer.zero_grad()
+    f = fake.detach() if detach else fake
+    estimate = _critic_estimate(critic, real, f)
+    lam = lambda_gp if weight is None else weight
+    loss = -estimate + sign * lam * _gp_penalty(critic, real, fake)
+    loss.backward()
+    optimizer.step()
+    return estimate
+
+
+def _gp_penalty(critic, real, fake):
+    return ((_norms(critic, real.detach(), fake.detach()) - 1) ** 2).mean()
+
+
+@buggy("gp_critic_step", "penalty-sign")
+def gp_step_penalty_subtracted(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, sign=-1.0).item()
+
+
+@buggy("gp_critic_step", "penalty-missing")
+def gp_step_no_penalty(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, weight=0.0).item()
+
+
+@buggy("gp_critic_step", "lambda-missing")
+def gp_step_no_lambda(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, weight=1.0).item()
+
+
+@buggy("gp_critic_step", "lambda-ignored")
+def gp_step_lambda_ten(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, weight=10.0).item()
+
+
+@buggy("gp_critic_step", "missing-zero-grad")
+def gp_step_no_zero_grad(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, zero=False).item()
+
+
+@buggy("gp_critic_step", "fake-not-detached")
+def gp_step_fake_attached(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp, detach=False).item()
+
+
+@buggy("gp_critic_step", "returns-tensor-not-float")
+def gp_step_tensor(critic, optimizer, real, fake, lambda_gp):
+    return _gp_step(critic, optimizer, real, fake, lambda_gp).detach()
+
+
+@buggy("gp_critic_step", "estimate-includes-penalty")
+def gp_step_estimate_with_penalty(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    penalty = _gp_penalty(critic, real, fake)
+    (-estimate + lambda_gp * penalty).backward()
+    optimizer.step()
+    return (estimate - lambda_gp * penalty).item()
+
+
+@buggy("gp_critic_step", "returns-loss-not-estimate")
+def gp_step_returns_loss(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad()
+    loss = -_critic_estimate(critic, real, fake.detach()) + lambda_gp * _gp_penalty(critic, real, fake)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("gp_critic_step", "real-fake-swapped")
+def gp_step_swapped(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (estimate + lambda_gp * _gp_penalty(critic, real, fake)).backward()
+    optimizer.step()
+    return estimate.item()
+
+
+@buggy("gp_critic_step", "zero-grad-after-backward")
+def gp_step_zero_grad_late(critic, optimizer, real, fake, lambda_gp):
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate + lambda_gp * _gp_penalty(critic, real, fake)).backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    return estimate.item()
+
+
+@buggy("gp_critic_step", "missing-optimizer-step")
+def gp_step_no_step(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (-estimate + lambda_gp * _gp_penalty(critic, real, fake)).backward()
+    return estimate.item()
+
+
+@buggy("gp_critic_step", "value-after-step")
+def gp_step_estimate_after(critic, optimizer, real, fake, lambda_gp):
+    _gp_step(critic, optimizer, real, fake, lambda_gp)
+    with torch.no_grad():
+        return _critic_estimate(critic, real, fake).item()
+
+
+@buggy("gp_critic_step", "wrong-gradient")
+def gp_step_doubled(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake.detach())
+    (2 * (-estimate + lambda_gp * _gp_penalty(critic, real, fake))).backward()
+    optimizer.step()
+    return estimate.item()
+
+
+@buggy("gp_critic_step", "wrong-value")
+def gp_step_clips(critic, optimizer, real, fake, lambda_gp):
+    estimate = _gp_step(critic, optimizer, real, fake, lambda_gp)
+    _clip(critic, 0.5)
+    return estimate.item()
+
+
+def _gen_loss(generator, critic, z):
+    return -critic(generator(z)).mean()
+
+
+@buggy("generator_step", "generator-detached-fake")
+def generator_step_detached(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = -critic(generator(z).detach()).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "generator-detached-fake")
+def generator_step_detached_frozen_critic(generator, critic, optimizer, z):
+    for p in critic.parameters():
+        p.requires_grad_(False)
+    try:
+        optimizer.zero_grad()
+        loss = -critic(generator(z).detach()).mean()
+        loss.backward()  # RuntimeError: element 0 of tensors does not require grad
+        optimizer.step()
+    finally:
+        for p in critic.parameters():
+            p.requires_grad_(True)
+    return loss.item()
+
+
+@buggy("generator_step", "critic-left-frozen")
+def generator_step_never_unfreezes(generator, critic, optimizer, z):
+    for p in critic.parameters():
+        p.requires_grad_(False)
+    optimizer.zero_grad()
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "critic-changed")
+def generator_step_clips_critic(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    optimizer.step()
+    _clip(critic, 0.01)
+    return loss.item()
+
+
+@buggy("generator_step", "generator-loss-sign")
+def generator_step_plus(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = critic(generator(z)).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "missing-zero-grad")
+def generator_step_no_zero_grad(generator, critic, optimizer, z):
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "zero-grad-after-backward")
+def generator_step_zero_grad_late(generator, critic, optimizer, z):
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    optimizer.zero_grad()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "missing-optimizer-step")
+def generator_step_no_step(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    return loss.item()
+
+
+@buggy("generator_step", "returns-tensor-not-float")
+def generator_step_tensor(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = _gen_loss(generator, critic, z)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@buggy("generator_step", "value-after-step")
+def generator_step_loss_after(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    _gen_loss(generator, critic, z).backward()
+    optimizer.step()
+    with torch.no_grad():
+        return _gen_loss(generator, critic, z).item()
+
+
+@buggy("generator_step", "wrong-gradient")
+def generator_step_halved(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = _gen_loss(generator, critic, z)
+    (0.5 * loss).backward()
+    optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "wrong-value")
+def generator_step_twice(generator, critic, optimizer, z):
+    for _ in range(2):
+        optimizer.zero_grad()
+        loss = _gen_loss(generator, critic, z)
+        loss.backward()
+        optimizer.step()
+    return loss.item()

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import scipy.linalg
+import scipy.spatial.distance
 import scipy.stats
 import torch
 from torch import nn
 
-from course_utils import losses, metrics
+from course_utils import losses, metrics, steps
 
 
 def _alpha_shape(x: torch.Tensor) -> tuple[int, ...]:
@@ -207,12 +209,16 @@ def w1_numpy(x, y) -> float:
 
 
 def w1_sort_values(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if len(x) != len(y):
+        raise ValueError(f"need samples of equal size, got {len(x)} and {len(y)}")
     xs, _ = torch.sort(x)
     ys, _ = torch.sort(y)
     return torch.mean(torch.abs(xs - ys))
 
 
 def w1_scipy(x, y) -> float:
+    if np.asarray(x).size != np.asarray(y).size:
+        raise ValueError("the two samples must have the same size")
     return scipy.stats.wasserstein_distance(np.asarray(x), np.asarray(y))
 
 
@@ -227,20 +233,21 @@ WASSERSTEIN_1D: dict[str, Callable] = {
 # ---------------------------------------------------------------------------- per_sample_grad_norms
 
 
-def norms_grad_outputs(f: Callable, x: torch.Tensor) -> torch.Tensor:
+def norms_grad_outputs(f: Callable, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
     x = x.detach().requires_grad_(True)
     out = f(x)
-    (g,) = torch.autograd.grad(out, x, grad_outputs=torch.ones_like(out))
+    (g,) = torch.autograd.grad(out, x, grad_outputs=torch.ones_like(out), create_graph=create_graph)
     return g.reshape(x.shape[0], -1).norm(dim=1)
 
 
-def norms_vector_norm(f: Callable, x: torch.Tensor) -> torch.Tensor:
+def norms_vector_norm(f: Callable, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
     x = x.clone().requires_grad_()
-    (g,) = torch.autograd.grad(f(x).sum(), x)
+    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=create_graph, retain_graph=create_graph)
     return torch.linalg.vector_norm(g.flatten(1), dim=1)
 
 
-def norms_torch_func(f: Callable, x: torch.Tensor) -> torch.Tensor:
+def norms_torch_func(f: Callable, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+    """torch.func builds the graph through f's parameters whatever create_graph says."""
     grads = torch.func.vmap(torch.func.grad(lambda v: f(v.unsqueeze(0)).sum()))(x)
     return grads.flatten(1).pow(2).sum(dim=1).sqrt()
 
@@ -250,4 +257,218 @@ PER_SAMPLE_GRAD_NORMS: dict[str, Callable] = {
     "grad_outputs": norms_grad_outputs,
     "vector_norm": norms_vector_norm,
     "torch_func": norms_torch_func,
+}
+
+
+# ---------------------------------------------------------------------------- one_sided_penalty, r1_penalty
+
+
+def _interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    alpha = torch.rand(_alpha_shape(real))
+    return (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+
+
+def one_sided_relu(critic, real, fake):
+    x = _interpolates(real, fake)
+    scores = critic(x)
+    (g,) = torch.autograd.grad(scores, x, torch.ones_like(scores), create_graph=True)
+    return (torch.relu(g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def one_sided_clamp_numpy_alpha(critic, real, fake):
+    alpha = torch.from_numpy(np.random.uniform(size=_alpha_shape(real))).to(real.dtype)
+    x = torch.lerp(fake.detach(), real.detach(), alpha).requires_grad_()
+    (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    return (g.reshape(len(g), -1).norm(dim=1) - 1).clamp(min=0).pow(2).mean()
+
+
+ONE_SIDED_PENALTY: dict[str, Callable] = {
+    "reference": losses.one_sided_penalty,
+    "relu": one_sided_relu,
+    "clamp_numpy_alpha": one_sided_clamp_numpy_alpha,
+}
+
+
+def r1_grad_outputs(critic, real):
+    x = real.detach().requires_grad_(True)
+    scores = critic(x)
+    (g,) = torch.autograd.grad(scores, x, grad_outputs=torch.ones_like(scores), create_graph=True)
+    return g.view(g.size(0), -1).pow(2).sum(1).mean()
+
+
+def r1_squared_norm(critic, real):
+    x = real.clone().detach().requires_grad_()
+    (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    return (torch.linalg.vector_norm(g.flatten(1), dim=1) ** 2).mean()
+
+
+R1_PENALTY: dict[str, Callable] = {
+    "reference": losses.r1_penalty,
+    "grad_outputs": r1_grad_outputs,
+    "squared_norm": r1_squared_norm,
+}
+
+
+# ---------------------------------------------------------------------------- frechet_distance, js_divergence
+
+
+def fd_scipy_sqrtm(mu1, sigma1, mu2, sigma2) -> float:
+    mu1, mu2, sigma1, sigma2 = (np.asarray(v, dtype=np.float64) for v in (mu1, mu2, sigma1, sigma2))
+    covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * covmean.real))
+
+
+def fd_torch_eigvals(mu1, sigma1, mu2, sigma2) -> float:
+    mu1, mu2, sigma1, sigma2 = (torch.as_tensor(v, dtype=torch.float64) for v in (mu1, mu2, sigma1, sigma2))
+    roots = torch.linalg.eigvals(sigma1 @ sigma2).real.clamp(min=0).sqrt()
+    return (torch.sum((mu1 - mu2) ** 2) + torch.trace(sigma1) + torch.trace(sigma2) - 2 * roots.sum()).item()
+
+
+FRECHET_DISTANCE: dict[str, Callable] = {
+    "reference": metrics.frechet_distance,
+    "scipy_sqrtm": fd_scipy_sqrtm,
+    "torch_eigvals": fd_torch_eigvals,
+}
+
+
+def js_numpy_mask(p, q) -> float:
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    kl = lambda a: float(np.sum(a[a > 0] * np.log(a[a > 0] / m[a > 0])))  # noqa: E731
+    return 0.5 * kl(p) + 0.5 * kl(q)
+
+
+def js_torch_xlogy(p, q) -> float:
+    p, q = torch.as_tensor(p, dtype=torch.float64), torch.as_tensor(q, dtype=torch.float64)
+    m = (p + q) / 2
+    return float(
+        0.5 * (torch.xlogy(p, p) - torch.xlogy(p, m)).sum() + 0.5 * (torch.xlogy(q, q) - torch.xlogy(q, m)).sum()
+    )
+
+
+def js_scipy(p, q) -> float:
+    return float(scipy.spatial.distance.jensenshannon(np.asarray(p), np.asarray(q)) ** 2)
+
+
+JS_DIVERGENCE: dict[str, Callable] = {
+    "reference": metrics.js_divergence,
+    "numpy_mask": js_numpy_mask,
+    "torch_xlogy": js_torch_xlogy,
+    "scipy": js_scipy,
+}
+
+
+# ---------------------------------------------------------------------------- training steps
+
+
+def clip_step_optimizer_zero_grad(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    real_scores, fake_scores = critic(real), critic(fake.detach())
+    loss = fake_scores.mean() - real_scores.mean()
+    loss.backward()
+    optimizer.step()
+    for p in critic.parameters():
+        p.data.clamp_(-c, c)
+    return -loss.item()
+
+
+def clip_step_concatenated(critic, optimizer, real, fake, c):
+    critic.zero_grad()
+    scores = critic(torch.cat([real, fake.detach()]))
+    estimate = scores[: len(real)].mean() - scores[len(real) :].mean()
+    (-estimate).backward()
+    optimizer.step()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.copy_(p.clamp(-c, c))
+    return estimate.item()
+
+
+CLIP_CRITIC_STEP: dict[str, Callable] = {
+    "reference": steps.clip_critic_step,
+    "optimizer_zero_grad": clip_step_optimizer_zero_grad,
+    "concatenated": clip_step_concatenated,
+}
+
+
+def gp_step_own_penalty(critic, optimizer, real, fake, lambda_gp):
+    optimizer.zero_grad(set_to_none=False)
+    fake = fake.detach()
+    d_real, d_fake = critic(real).mean(), critic(fake).mean()
+    penalty = gp_numpy_alpha(critic, real, fake)
+    (d_fake - d_real + lambda_gp * penalty).backward()
+    optimizer.step()
+    return (d_real - d_fake).item()
+
+
+def gp_step_critic_loss(critic, optimizer, real, fake, lambda_gp):
+    critic.zero_grad()
+    real_scores, fake_scores = critic(real), critic(fake.detach())
+    loss = losses.critic_loss(real_scores, fake_scores, gp_lerp(critic, real, fake), lambda_gp)
+    loss.backward()
+    optimizer.step()
+    return float(real_scores.mean() - fake_scores.mean())
+
+
+GP_CRITIC_STEP: dict[str, Callable] = {
+    "reference": steps.gp_critic_step,
+    "own_penalty": gp_step_own_penalty,
+    "critic_loss": gp_step_critic_loss,
+}
+
+
+def generator_step_no_freeze(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    loss = -critic(generator(z)).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def generator_step_freeze_unfreeze(generator, critic, optimizer, z):
+    for p in critic.parameters():
+        p.requires_grad = False
+    generator.zero_grad()
+    loss = losses.generator_loss(critic(generator(z)))
+    loss.backward()
+    optimizer.step()
+    for p in critic.parameters():
+        p.requires_grad = True
+    return float(loss)
+
+
+GENERATOR_STEP: dict[str, Callable] = {
+    "reference": steps.generator_step,
+    "no_freeze": generator_step_no_freeze,
+    "freeze_unfreeze": generator_step_freeze_unfreeze,
+}
+
+
+def _unmarked(fn: Callable) -> Callable:
+    """The reference's behaviour in a plain function (the marked reference itself is reported as such)."""
+
+    def same_as_reference(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return same_as_reference
+
+
+#: exercise name -> style -> correct implementation (the registry's exercises with a contract of their own).
+CORRECT: dict[str, dict[str, Callable]] = {
+    name: {style: _unmarked(fn) if style == "reference" else fn for style, fn in styles.items()}
+    for name, styles in {
+        "gradient_penalty": GRADIENT_PENALTY,
+        "critic_loss": CRITIC_LOSS,
+        "generator_loss": GENERATOR_LOSS,
+        "clip_weights_": CLIP_WEIGHTS,
+        "wasserstein_1d": WASSERSTEIN_1D,
+        "per_sample_grad_norms": PER_SAMPLE_GRAD_NORMS,
+        "one_sided_penalty": ONE_SIDED_PENALTY,
+        "r1_penalty": R1_PENALTY,
+        "frechet_distance": FRECHET_DISTANCE,
+        "js_divergence": JS_DIVERGENCE,
+        "clip_critic_step": CLIP_CRITIC_STEP,
+        "gp_critic_step": GP_CRITIC_STEP,
+        "generator_step": GENERATOR_STEP,
+    }.items()
 }

@@ -70,3 +70,41 @@ def test_clip_weights_clamps_every_parameter_in_place():
     assert any((p.abs() == 0.05).any() for p in critic.parameters())
     with pytest.raises(ValueError):
         losses.clip_weights_(critic, 0)
+
+
+@pytest.mark.parametrize("norm", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("shape", [(16, 2), (5, 1, 4, 4)])
+def test_one_sided_and_r1_on_a_linear_critic(norm, shape):
+    d = int(torch.tensor(shape[1:]).prod())
+    w = torch.randn(d)
+    critic = LinearCritic(w / w.norm() * norm)
+    real, fake = torch.randn(shape), torch.randn(shape)
+    one_sided = losses.one_sided_penalty(critic, real, fake)
+    r1 = losses.r1_penalty(critic, real)
+    assert one_sided.shape == () and r1.shape == ()
+    assert float(one_sided) == pytest.approx(max(0.0, norm - 1) ** 2, abs=1e-5)
+    assert float(r1) == pytest.approx(norm**2, rel=1e-5)
+    (grad,) = torch.autograd.grad(r1, critic.w)
+    assert torch.allclose(grad, 2 * critic.w.detach(), atol=1e-5)  # d ||w||^2 / dw
+
+
+def test_training_steps_follow_their_contracts():
+    from course_utils import steps
+
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    generator = nn.Linear(3, 2)
+    real, z = torch.randn(32, 2) + 2, torch.randn(32, 3)
+    c_opt = torch.optim.RMSprop(critic.parameters(), lr=5e-5)
+    g_opt = torch.optim.RMSprop(generator.parameters(), lr=5e-5)
+    fake = generator(z)
+    with torch.no_grad():
+        before = float(critic(real).mean() - critic(fake).mean())
+    estimate = steps.clip_critic_step(critic, c_opt, real, fake, 0.01)
+    assert isinstance(estimate, float) and estimate == pytest.approx(before, abs=1e-6)
+    assert all(float(p.abs().max()) <= 0.01 for p in critic.parameters())
+    assert all(p.grad is None for p in generator.parameters()), "no gradient may reach the generator"
+    assert isinstance(steps.gp_critic_step(critic, c_opt, real, generator(z), 10.0), float)
+    loss = steps.generator_step(generator, critic, g_opt, z)
+    assert isinstance(loss, float)
+    assert all(p.requires_grad for p in critic.parameters()), "the critic is unfrozen afterwards"

@@ -145,3 +145,36 @@ def test_train_recipe_short_run_traces_quality_and_decays_lr():
     assert swiss.trace[-1].modes_captured is None and swiss.trace[-1].w1 > 0
     with pytest.raises(ValueError, match="no modes"):
         swiss.final_modes()
+
+
+def test_frechet_distance_known_cases():
+    import numpy as np
+
+    from course_utils.metrics import frechet_distance
+
+    mu, sigma = np.array([0.5, -1.0]), np.array([[2.0, 0.3], [0.3, 1.0]])
+    assert frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-9)
+    # diagonal covariances: ||mu1 - mu2||^2 + sum (sqrt(a) - sqrt(b))^2
+    value = frechet_distance(torch.zeros(2), torch.diag(torch.tensor([1.0, 4.0])), torch.ones(2), torch.eye(2))
+    assert isinstance(value, float) and value == pytest.approx(2.0 + 0.0 + 1.0)
+    with pytest.raises(ValueError, match="shape"):
+        frechet_distance(np.zeros(2), np.eye(3), np.zeros(2), np.eye(2))
+
+
+def test_js_divergence_known_cases():
+    from course_utils.metrics import js_divergence
+
+    assert js_divergence([0.5, 0.5, 0.0], [0.0, 0.0, 1.0]) == pytest.approx(math.log(2))
+    assert js_divergence(torch.tensor([0.2, 0.8]), torch.tensor([0.2, 0.8])) == pytest.approx(0.0, abs=1e-12)
+    assert 0 < js_divergence([0.6, 0.4], [0.4, 0.6]) < math.log(2)
+    with pytest.raises(ValueError, match="probabilities"):
+        js_divergence([0.5, 0.6], [0.5, 0.5])
+
+
+def test_wasserstein_1d_leaves_inputs_alone_and_rejects_unequal_sizes():
+    x, y = torch.tensor([3.0, 1.0, 2.0]), torch.tensor([0.0, 5.0, 1.0])
+    x0, y0 = x.clone(), y.clone()
+    wasserstein_1d(x, y)
+    assert torch.equal(x, x0) and torch.equal(y, y0)
+    with pytest.raises(ValueError, match="same"):
+        wasserstein_1d(x, y[:2])
