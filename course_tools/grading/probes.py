@@ -23,9 +23,9 @@ __all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Many", "Observati
 
 Observation = dict
 #: Single-sample calls in the alpha-distribution probe of ``gradient_penalty``...
-ALPHA_SAMPLES = 1200
+ALPHA_SAMPLES = 600
 #: ...then calls with batches of BATCH samples (their spread shows one alpha per sample).
-BATCH_CALLS, BATCH = 200, 16
+BATCH_CALLS, BATCH = 100, 16
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -226,6 +226,28 @@ def norms_function(seed: int):
     return ((lambda z: torch.sin(z @ w)[:, 0] * 3), x), lambda out: {"value": _tensor(out)}  # (B,) scores
 
 
+# ----------------------------------------------------------------------------- notebooks 01, 08, 09
+def r1_probe(seed: int, images: bool = False):
+    """The same critic and points as ``gp_same_points`` (R1 is deterministic: no interpolates)."""
+    (critic, x, _), observe = gp_same_points(seed, images)
+    return (critic, x), observe
+
+
+def js_probe(seed: int, n: int = 12):
+    gen = _gen(seed)
+    p, q = torch.rand(n, generator=gen, dtype=torch.float64), torch.rand(n, generator=gen, dtype=torch.float64)
+    p[:3], q[3:5] = 0.0, 0.0  # zero probabilities contribute nothing
+    return (p / p.sum(), q / q.sum()), lambda out: {"value": _tensor(out)}
+
+
+def frechet_probe(seed: int, d: int = 4):
+    gen = _gen(seed)
+    a, b = torch.randn(d, d, generator=gen, dtype=torch.float64), torch.randn(d, d, generator=gen, dtype=torch.float64)
+    s1, s2 = a @ a.T + 0.1 * torch.eye(d, dtype=torch.float64), b @ b.T + 0.1 * torch.eye(d, dtype=torch.float64)
+    m1, m2 = torch.randn(d, generator=gen, dtype=torch.float64), torch.randn(d, generator=gen, dtype=torch.float64)
+    return (m1, s1, m2, s2), lambda out: {"value": _tensor(out)}
+
+
 #: contract -> [(probe id, what it tests, build)]. The judge may add a special rule per probe id.
 PROBES: dict[str, list[tuple[str, str, Callable]]] = {
     "gradient_penalty": [
@@ -233,6 +255,25 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
         ("same-points-images", "the same on image-shaped inputs (norm over C, H, W)",
          lambda s: gp_same_points(s, images=True)),
         ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
+    ],
+    "one_sided_penalty": [
+        ("same-points", "value and weight gradient on a non-linear critic (real == fake)", gp_same_points),
+        ("same-points-images", "the same on image-shaped inputs", lambda s: gp_same_points(s + 3, images=True)),
+        ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
+    ],
+    "r1_penalty": [
+        ("real-points", "value and weight gradient at the real points", r1_probe),
+        ("images", "the same on image-shaped inputs", lambda s: r1_probe(s, images=True)),
+    ],
+    "js_divergence": [
+        ("random", "JS of two distributions with zero entries", js_probe),
+        ("swapped", "symmetry", lambda s: ((lambda a: (a[0][1], a[0][0]))(js_probe(s)), js_probe(s)[1])),
+        ("same", "JS of a distribution with itself", lambda s: ((js_probe(s)[0][0],) * 2, js_probe(s)[1])),
+    ],
+    "frechet_distance": [
+        ("random", "two 4-D Gaussians", frechet_probe),
+        ("same", "a Gaussian with itself", lambda s: ((lambda a: (a[0], a[1], a[0], a[1]))(frechet_probe(s)[0]),
+                                                       frechet_probe(s)[1])),
     ],
     "critic_loss": [
         ("vectors", "value and gradients, (B,) scores, tensor penalty", critic_loss_probe),

@@ -47,7 +47,7 @@ def main() -> int:
         try:
             exec(compile(chunk["source"], f"<cell {chunk['cell']}>", "exec"), ns)  # noqa: S102 - sandboxed
         except BaseException as exc:  # noqa: BLE001 - recorded, the next definition still runs
-            errors.append(f"cell {chunk['cell']}: {type(exc).__name__}: {str(exc)[:150]}")
+            errors.append(f"cell {chunk['cell']}: {type(exc).__name__}: {str(exc)[:400]}")
     _emit(channel, {"event": "defined", "errors": errors[:20]})
     for item in job["exercises"]:
         name, contract = item["name"], item["contract"]

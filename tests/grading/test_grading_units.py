@@ -91,7 +91,7 @@ def test_the_sandbox_walls():
     probe = r'''
 import os, socket
 seen = []
-for path in ["/work/wt", "/work/main/notebooks", "/work/main/course_utils", os.path.expanduser("~root"), "/etc/passwd"]:
+for path in [REPO + "/notebooks", REPO + "/course_utils", REPO + "/course_tools", "/work/main/notebooks", "/etc/passwd"]:
     seen.append(f"{path}={os.path.exists(path)}")
 for path in ["/x", "/work/main/.venv/x", "/scratch/ok"]:
     try:
@@ -111,10 +111,11 @@ try:
 except MemoryError:
     seen.append("6GB=no")
 raise RuntimeError(" ".join(seen))
-'''
+'''.replace("REPO", repr(str(REPO)))
     run = sandbox.run_worker({"chunks": [{"cell": 0, "source": probe}], "exercises": [], "seed": 1})
     text = run.records[0]["errors"][0]
-    for fact in ["/work/main/notebooks=False", "/work/main/course_utils=False", "/etc/passwd=False",
+    for fact in [f"{REPO}/notebooks=False", f"{REPO}/course_utils=False", f"{REPO}/course_tools=False",
+                 "/work/main/notebooks=False", "/etc/passwd=False",
                  "w:/x=no", "w:/work/main/.venv/x=no", "w:/scratch/ok=ok", "net=no", "course_utils=no", "6GB=no"]:
         assert fact in text, text
 
