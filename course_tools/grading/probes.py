@@ -1,0 +1,320 @@
+"""The inputs the trusted grader chooses, and what it observes of a function's answers.
+
+This module is imported twice: by the sandboxed worker, which calls the learner's
+function on each probe and sends back the observations, and by the trusted process,
+which calls the course's reference on the same probes (rebuilt from the same secret
+seed) and compares. It imports torch only (never ``course_utils``), so the sandbox
+needs nothing of the course. A probe is ``build(seed) -> (args, observe)``; ``observe``
+turns the function's result into ``{name: list-of-floats or scalar}``.
+
+Used by ``course_tools.grading.judge`` (trusted) and ``course_tools.grading.worker`` (sandbox).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+__all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Many", "Observation", "Quadratic", "alphas_from",
+           "contracts", "run_probe"]
+
+Observation = dict
+#: Single-sample calls in the alpha-distribution probe of ``gradient_penalty``...
+ALPHA_SAMPLES = 600
+#: ...then calls with batches of BATCH samples (their spread shows one alpha per sample).
+BATCH_CALLS, BATCH = 100, 16
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(int(seed) % (2**31))
+
+
+def _mlp(gen: torch.Generator, d_in: int, width: int = 16, flatten: bool = False) -> nn.Module:
+    layers: list[nn.Module] = [nn.Flatten()] if flatten else []
+    layers += [nn.Linear(d_in, width), nn.Tanh(), nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1)]
+    net = nn.Sequential(*layers)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.8)
+    return net
+
+
+def _tensor(x) -> dict:
+    """A result as data: shape and values (floats), or its type when it is not a tensor."""
+    if x is None:
+        return {"type": "None"}
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return {"type": "number", "values": [float(x)], "shape": []}
+    if not torch.is_tensor(x):
+        return {"type": type(x).__name__}
+    t = x.detach().to("cpu", torch.float64)
+    return {"type": "tensor", "shape": list(t.shape), "values": t.flatten().tolist(),
+            "requires_grad": bool(x.requires_grad)}
+
+
+def _grads(out, inputs: list[torch.Tensor]) -> dict:
+    """d out / d inputs, or why it cannot be taken (detached result, no graph...)."""
+    if not torch.is_tensor(out) or out.numel() != 1 or not out.requires_grad:
+        return {"type": "not-differentiable"}
+    try:
+        grads = torch.autograd.grad(out.sum(), inputs, allow_unused=True)
+    except RuntimeError as exc:
+        return {"type": "error", "message": str(exc).splitlines()[0][:200]}
+    return {"type": "grads", "values": [[] if g is None else g.detach().double().flatten().tolist() for g in grads]}
+
+
+# ----------------------------------------------------------------------------- gradient_penalty
+def gp_same_points(seed: int, images: bool = False):
+    """real == fake, so every interpolate is the same point whatever alpha is: the value and its
+    gradient with respect to the critic's weights are fixed (a non-linear critic, varied norms)."""
+    gen = _gen(seed)
+    if images:
+        x = torch.randn(6, 3, 4, 4, generator=gen)
+        critic = _mlp(gen, 48, flatten=True)
+    else:
+        x = torch.randn(64, 2, generator=gen) * 1.5
+        critic = _mlp(gen, 2)
+    params = list(critic.parameters())
+
+    def observe(out):
+        return {"value": _tensor(out), "d_weights": _grads(out, params)}
+
+    return (critic, x.clone(), x.clone()), observe
+
+
+class Quadratic(nn.Module):
+    """Scores ``0.5 * ||x_i||^2``: the input gradient at x is x itself, so a penalty's value
+    tells how far from the origin the interpolate was, hence where on its segment it lay."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (x.flatten(1) ** 2).sum(1, keepdim=True)
+
+
+class Many:
+    """Several calls of the function in one probe; ``observe`` gets the list of results."""
+
+    def __init__(self, calls: list[tuple]):
+        self.calls = calls
+
+
+def gp_alpha(seed: int):
+    """real = (-2, -2), fake = (-1, -1): the interpolate is -(1 + alpha)(1, 1), the penalty
+    (sqrt2 (1 + alpha) - 1)^2. ``ALPHA_SAMPLES`` calls with one sample give alpha's
+    distribution; ``BATCH_CALLS`` calls with ``BATCH`` samples show whether the samples of a
+    batch have their own alpha (the spread of the batch means)."""
+    critic = Quadratic()
+    one = (critic, torch.full((1, 2), -2.0), torch.full((1, 2), -1.0))
+    batch = (critic, torch.full((BATCH, 2), -2.0), torch.full((BATCH, 2), -1.0))
+    calls = [one] * ALPHA_SAMPLES + [batch] * BATCH_CALLS
+
+    def observe(outs):
+        vals = []
+        for out in outs:
+            if not torch.is_tensor(out) or out.numel() != 1:
+                return {"value": _tensor(out)}
+            vals.append(float(out.detach()))
+        return {"values": {"type": "values", "values": vals}}
+
+    return Many(calls), observe
+
+
+def alphas_from(values: list[float]) -> torch.Tensor:
+    """Invert the alpha probe's single-sample penalties: u = 1 + alpha = (sqrt(v) + 1) / sqrt2."""
+    v = torch.tensor(values, dtype=torch.float64)
+    return (torch.sqrt(torch.clamp(v, min=0)) + 1) / math.sqrt(2.0) - 1
+
+
+# ----------------------------------------------------------------------------- losses
+def critic_loss_probe(seed: int, shape=(16,), penalty_float: bool = False):
+    gen = _gen(seed)
+    r = torch.randn(*shape, generator=gen).requires_grad_(True)
+    f = torch.randn(*shape, generator=gen).requires_grad_(True)
+    lam = float(1 + 9 * torch.rand(1, generator=gen))
+    if penalty_float:
+        pen = float(torch.rand(1, generator=gen))
+        inputs = [r, f]
+    else:
+        pen = torch.rand((), generator=gen).requires_grad_(True)
+        inputs = [r, f, pen]
+
+    def observe(out):
+        return {"value": _tensor(out), "d_inputs": _grads(out, inputs)}
+
+    return (r, f, pen, lam), observe
+
+
+def generator_loss_probe(seed: int, shape=(10,)):
+    gen = _gen(seed)
+    s = (torch.randn(*shape, generator=gen) * 3).requires_grad_(True)
+
+    def observe(out):
+        return {"value": _tensor(out), "d_scores": _grads(out, [s])}
+
+    return (s,), observe
+
+
+# ----------------------------------------------------------------------------- clip_weights_
+def clip_probe(seed: int):
+    gen = _gen(seed)
+    inner = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+    net = nn.Sequential(nn.Linear(3, 3), inner, nn.Linear(3, 1))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    c = float(0.05 + 0.9 * torch.rand(1, generator=gen))
+    params = list(net.parameters())
+
+    def observe(out):
+        now = list(net.parameters())
+        same = len(now) == len(params) and all(a is b for a, b in zip(now, params))
+        leaves = all(p.requires_grad and p.grad_fn is None for p in now)
+        return {"returned": _tensor(out), "params": _tensor(torch.cat([p.detach().flatten() for p in now])),
+                "same_objects": {"type": "flag", "values": [float(same and leaves)]}}
+
+    return (net, c), observe
+
+
+# ----------------------------------------------------------------------------- wasserstein_1d
+def w1_probe(seed: int, column: bool = False, swap: bool = False, n: int = 300):
+    gen = _gen(seed)
+    u, v = torch.randn(n, generator=gen), 2 * torch.randn(n, generator=gen) + 0.3
+    if column:
+        u, v = u[:, None], v[:, None]
+    if swap:
+        u, v = v, u
+    before = (u.clone(), v.clone())
+
+    def observe(out):
+        kept = torch.equal(u, before[0]) and torch.equal(v, before[1])
+        return {"value": _tensor(out), "inputs_kept": {"type": "flag", "values": [float(kept)]}}
+
+    return (u, v), observe
+
+
+def w1_unequal(seed: int):
+    return (torch.zeros(3), torch.zeros(4)), lambda out: {"value": _tensor(out)}
+
+
+# ----------------------------------------------------------------------------- per_sample_grad_norms
+def norms_mlp(seed: int):
+    gen = _gen(seed)
+    net = _mlp(gen, 2)
+    x = torch.randn(12, 2, generator=gen)
+    x0 = x.clone()
+
+    def observe(out):
+        kept = torch.equal(x, x0) and not x.requires_grad
+        return {"value": _tensor(out), "input_kept": {"type": "flag", "values": [float(kept)]}}
+
+    return (net, x), observe
+
+
+def norms_images(seed: int):
+    gen = _gen(seed)
+    net = _mlp(gen, 48, width=8, flatten=True)
+    x = torch.randn(5, 3, 4, 4, generator=gen)
+    return (net, x), lambda out: {"value": _tensor(out)}
+
+
+def norms_function(seed: int):
+    gen = _gen(seed)
+    w = torch.randn(2, 1, generator=gen)
+    x = (torch.randn(8, 2, generator=gen) * 2).requires_grad_(True) * 1.0  # carries a graph
+    return ((lambda z: torch.sin(z @ w)[:, 0] * 3), x), lambda out: {"value": _tensor(out)}  # (B,) scores
+
+
+# ----------------------------------------------------------------------------- notebooks 01, 08, 09
+def r1_probe(seed: int, images: bool = False):
+    """The same critic and points as ``gp_same_points`` (R1 is deterministic: no interpolates)."""
+    (critic, x, _), observe = gp_same_points(seed, images)
+    return (critic, x), observe
+
+
+def js_probe(seed: int, n: int = 12):
+    gen = _gen(seed)
+    p, q = torch.rand(n, generator=gen, dtype=torch.float64), torch.rand(n, generator=gen, dtype=torch.float64)
+    p[:3], q[3:5] = 0.0, 0.0  # zero probabilities contribute nothing
+    return (p / p.sum(), q / q.sum()), lambda out: {"value": _tensor(out)}
+
+
+def frechet_probe(seed: int, d: int = 4):
+    gen = _gen(seed)
+    a, b = torch.randn(d, d, generator=gen, dtype=torch.float64), torch.randn(d, d, generator=gen, dtype=torch.float64)
+    s1, s2 = a @ a.T + 0.1 * torch.eye(d, dtype=torch.float64), b @ b.T + 0.1 * torch.eye(d, dtype=torch.float64)
+    m1, m2 = torch.randn(d, generator=gen, dtype=torch.float64), torch.randn(d, generator=gen, dtype=torch.float64)
+    return (m1, s1, m2, s2), lambda out: {"value": _tensor(out)}
+
+
+#: contract -> [(probe id, what it tests, build)]. The judge may add a special rule per probe id.
+PROBES: dict[str, list[tuple[str, str, Callable]]] = {
+    "gradient_penalty": [
+        ("same-points", "value and weight gradient on a non-linear critic (real == fake)", gp_same_points),
+        ("same-points-images", "the same on image-shaped inputs (norm over C, H, W)",
+         lambda s: gp_same_points(s, images=True)),
+        ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
+    ],
+    "one_sided_penalty": [
+        ("same-points", "value and weight gradient on a non-linear critic (real == fake)", gp_same_points),
+        ("same-points-images", "the same on image-shaped inputs", lambda s: gp_same_points(s + 3, images=True)),
+        ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
+    ],
+    "r1_penalty": [
+        ("real-points", "value and weight gradient at the real points", r1_probe),
+        ("images", "the same on image-shaped inputs", lambda s: r1_probe(s, images=True)),
+    ],
+    "js_divergence": [
+        ("random", "JS of two distributions with zero entries", js_probe),
+        ("swapped", "symmetry", lambda s: ((lambda a: (a[0][1], a[0][0]))(js_probe(s)), js_probe(s)[1])),
+        ("same", "JS of a distribution with itself", lambda s: ((js_probe(s)[0][0],) * 2, js_probe(s)[1])),
+    ],
+    "frechet_distance": [
+        ("random", "two 4-D Gaussians", frechet_probe),
+        ("same", "a Gaussian with itself", lambda s: ((lambda a: (a[0], a[1], a[0], a[1]))(frechet_probe(s)[0]),
+                                                       frechet_probe(s)[1])),
+    ],
+    "critic_loss": [
+        ("vectors", "value and gradients, (B,) scores, tensor penalty", critic_loss_probe),
+        ("columns", "value and gradients, (B, 1) scores", lambda s: critic_loss_probe(s + 1, shape=(9, 1))),
+        ("float-penalty", "a float penalty", lambda s: critic_loss_probe(s + 2, penalty_float=True)),
+    ],
+    "generator_loss": [
+        ("vector", "value and gradient, (B,) scores", generator_loss_probe),
+        ("column", "value and gradient, (B, 1) scores", lambda s: generator_loss_probe(s + 1, shape=(7, 1))),
+    ],
+    "clip_weights_": [
+        ("nested", "every parameter clamped in place, nested layers and biases included", clip_probe),
+        ("nested-2", "the same with another bound", lambda s: clip_probe(s + 1)),
+    ],
+    "wasserstein_1d": [
+        ("random", "W1 of two random samples", w1_probe),
+        ("swapped", "symmetry", lambda s: w1_probe(s, swap=True)),
+        ("one-point", "a single point each", lambda s: ((torch.tensor([1.0]), torch.tensor([4.0 + s % 7])),
+                                                         lambda out: {"value": _tensor(out)})),
+    ],
+    "per_sample_grad_norms": [
+        ("mlp", "norms for a non-linear critic, input left unchanged", norms_mlp),
+        ("images", "images: the norm runs over C, H and W", norms_images),
+        ("function", "a plain function and an input that carries a graph", norms_function),
+    ],
+}
+
+
+def contracts() -> list[str]:
+    """The contracts the grader can judge by behaviour."""
+    return list(PROBES)
+
+
+def run_probe(fn: Callable, build: Callable, seed: int) -> Observation:
+    """Call ``fn`` on the probe's inputs and observe the result (an exception is an observation too)."""
+    args, observe = build(seed)
+    try:
+        out = [fn(*a) for a in args.calls] if isinstance(args, Many) else fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the learner's error is what we report
+        return {"raised": {"type": "raised", "name": type(exc).__name__, "message": str(exc)[:300]}}
+    try:
+        return observe(out)
+    except Exception as exc:  # noqa: BLE001
+        return {"raised": {"type": "raised", "name": type(exc).__name__, "message": str(exc)[:300]}}

@@ -1,0 +1,68 @@
+"""The untrusted side: runs inside the sandbox, defines the learner's code, calls it on probes.
+
+Started by :mod:`course_tools.grading.sandbox` as ``python worker.py`` with only this file,
+``probes.py``, the Python runtime and the virtual environment visible (read-only), a
+private scratch folder as the only writable place, and no network. It reads one job
+(JSON) on stdin: the learner's code as a list of chunks, the exercises to judge with
+their contract, and the seed. It writes one JSON line per exercise to a private copy
+of stdout (the learner's prints go to a file in the scratch folder). Nothing it says is
+believed: the trusted process compares the observations with the reference's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+__all__ = ["main"]
+
+
+def _emit(channel, record: dict) -> None:
+    channel.write(json.dumps(record) + "\n")
+    channel.flush()
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    channel = os.fdopen(os.dup(1), "w")
+    log = open("learner_output.txt", "w")  # noqa: SIM115 - lives as long as the process
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    os.close(0)
+
+    import math
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    import probes
+
+    torch.set_num_threads(1)
+    ns: dict = {"__name__": "__main__", "torch": torch, "nn": nn, "F": F, "np": np, "math": math}
+    errors = []
+    for chunk in job["chunks"]:
+        try:
+            exec(compile(chunk["source"], f"<cell {chunk['cell']}>", "exec"), ns)  # noqa: S102 - sandboxed
+        except BaseException as exc:  # noqa: BLE001 - recorded, the next definition still runs
+            errors.append(f"cell {chunk['cell']}: {type(exc).__name__}: {str(exc)[:400]}")
+    _emit(channel, {"event": "defined", "errors": errors[:20]})
+    for item in job["exercises"]:
+        name, contract = item["name"], item["contract"]
+        fn = ns.get(name)
+        if not callable(fn):
+            _emit(channel, {"exercise": name, "missing": True})
+            continue
+        observed = {}
+        for probe_id, _what, build in probes.PROBES[contract]:
+            torch.manual_seed(job["seed"] % (2**31))
+            observed[probe_id] = probes.run_probe(fn, build, job["seed"])
+        _emit(channel, {"exercise": name, "probes": observed})
+    _emit(channel, {"event": "done"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Units of the grader that need no batch: extraction, file discovery, feedback names, the sandbox's walls."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_tools.grading import cli, discover, extract, pipeline, report, sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not installed")
+
+
+def test_extract_keeps_definitions_and_drops_the_rest():
+    cells = [
+        (0, "import torch\n%matplotlib inline\nhistory = train(critic, steps=10_000)"),
+        (1, 'def gp(c, r, f):\n    "stub"\n    raise NotImplementedError("write me")'),
+        (2, "%%time\n@torch.no_grad()\ndef gp(c, r, f):\n    return r\nEPS = 1e-3\n"
+            "gp = use_learner_or_reference(gp, 'gp')"),
+        (3, "%%bash\nrm -rf /"),
+        (4, "!pip install x\ny = %timeit 1"),
+        (5, 'def gp(c, r, f):\n    raise NotImplementedError'),  # an old stub below: never hides the work
+    ]
+    ex = extract.extract(cells, {"gp"})
+    sources = [ch["source"] for ch in ex.chunks]
+    assert sources == ["import torch", "@torch.no_grad()\ndef gp(c, r, f):\n    return r", "EPS = 0.001"]
+    assert ex.defined == {"gp": "finished"}
+
+
+def test_a_lone_stub_is_a_stub():
+    assert extract.extract([(0, 'def gp(c, r, f):\n    """doc"""\n    raise NotImplementedError()')]).defined == {
+        "gp": "stub"}
+
+
+def test_canonical_names():
+    assert discover.canonical("Copy of 05_Gradient_Penalty (1).IPYNB") == "05_gradient_penalty.ipynb"
+    assert discover.canonical("05_gradient_penalty-checkpoint.ipynb") == "05_gradient_penalty.ipynb"
+    assert discover.canonical("notes.txt") == ""
+
+
+def test_feedback_file_names_are_distinct():
+    names = ["Jane Doe", "Jane_Doe", "王伟", "王芳", ".hidden", "a/b"]
+    files = [report.feedback_filename(n) for n in names]
+    assert len(set(files)) == len(names)
+    assert all("/" not in f and not f.startswith(".") for f in files)
+
+
+def test_discover_ignores_symlinks_and_finds_dot_folders(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / ".dot").mkdir(parents=True)
+    (subs / ".dot" / "05_gradient_penalty.IPYNB").write_text("{}")
+    (subs / "linker").mkdir()
+    (subs / "linker" / "05_gradient_penalty.ipynb").symlink_to("/etc/passwd")
+    (subs / "linked_folder").symlink_to(tmp_path)
+    (subs / "loose.ipynb").write_text("{}")
+    jobs, rows = discover.discover(subs, ["05_gradient_penalty.ipynb"])
+    by = {j.student: j for j in jobs}
+    assert by[".dot"].candidates and by[".dot"].candidates[0].name.endswith(".IPYNB")
+    assert not by["linker"].candidates and "Symbolic links ignored" in by["linker"].note
+    assert "linked_folder" not in by
+    assert any(r["student"] == "linked_folder" and "symbolic link" in r["feedback"] for r in rows)
+    assert any(r["notebook"] == "loose.ipynb" for r in rows)
+    with pytest.raises(OSError):
+        discover.read_text_nofollow(subs / "linker" / "05_gradient_penalty.ipynb")
+
+
+def test_without_bwrap_the_grader_refuses_unless_told(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    (tmp_path / "s").mkdir()
+    assert cli.main([str(tmp_path), "--out", str(tmp_path / "g.csv"), "--quiet"]) == 2
+    assert "--unsafe-no-sandbox" in capsys.readouterr().err
+    with pytest.raises(sandbox.SandboxMissing):
+        sandbox.run_worker({"chunks": [], "exercises": [], "seed": 1})
+
+
+def test_the_toolkit_imports_no_torch():
+    code = ("import sys, course_tools.grading, course_tools.grading.cli, course_tools.grading.pipeline; "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+    assert set(pipeline.__all__) and [name for name, _m, _w in pipeline.PIPELINE] == [
+        "discover", "extract", "sandbox", "judge", "report"]
+
+
+@needs_bwrap
+def test_the_sandbox_walls():
+    """What the submission sees: no course code, no masters, no network; writes only to its scratch."""
+    probe = r'''
+import os, socket
+seen = []
+for path in [REPO + "/notebooks", REPO + "/course_utils", REPO + "/course_tools", "/work/main/notebooks", "/etc/passwd"]:
+    seen.append(f"{path}={os.path.exists(path)}")
+for path in ["/x", "/work/main/.venv/x", "/scratch/ok"]:
+    try:
+        open(path, "w").write("x"); seen.append(f"w:{path}=ok")
+    except OSError:
+        seen.append(f"w:{path}=no")
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=1); seen.append("net=ok")
+except OSError:
+    seen.append("net=no")
+try:
+    import course_utils; seen.append("course_utils=ok")
+except ImportError:
+    seen.append("course_utils=no")
+try:
+    bytearray(6 * 2**30); seen.append("6GB=ok")
+except MemoryError:
+    seen.append("6GB=no")
+raise RuntimeError(" ".join(seen))
+'''.replace("REPO", repr(str(REPO)))
+    run = sandbox.run_worker({"chunks": [{"cell": 0, "source": probe}], "exercises": [], "seed": 1})
+    text = run.records[0]["errors"][0]
+    for fact in [f"{REPO}/notebooks=False", f"{REPO}/course_utils=False", f"{REPO}/course_tools=False",
+                 "/work/main/notebooks=False", "/etc/passwd=False",
+                 "w:/x=no", "w:/work/main/.venv/x=no", "w:/scratch/ok=ok", "net=no", "course_utils=no", "6GB=no"]:
+        assert fact in text, text
+
+
+@needs_bwrap
+def test_a_detached_grandchild_dies_with_the_sandbox(tmp_path):
+    marker = "grader-orphan-test-%d" % os.getpid()
+    src = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '600'])\n"
+           f"raise RuntimeError('{marker}')")
+    sandbox.run_worker({"chunks": [{"cell": 0, "source": src}], "exercises": [], "seed": 1})
+    alive = []
+    for pid in os.listdir("/proc"):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sleep\x00600"):
+                alive.append(pid)
+        except OSError:
+            pass
+    assert not alive
