@@ -38,6 +38,7 @@ from . import image_data
 from .env import get_device
 
 CLASSIFIER_PATH = image_data.REPO_DATA / "fashion_classifier.pt"
+CONFIDENT = 0.9  # a sample is "confidently classified" when its max softmax probability reaches this
 
 
 class FashionClassifier(nn.Module):
@@ -73,15 +74,35 @@ def load_classifier(path: str | Path = CLASSIFIER_PATH, device: torch.device | s
 
 
 @torch.no_grad()
-def classify(model: FashionClassifier, images: torch.Tensor, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """``(features (N, 128), predicted labels (N,))`` as float64 / int64 NumPy arrays."""
+def classify_with_confidence(model: FashionClassifier, images: torch.Tensor,
+                             batch_size: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(features (N, 128), predicted labels (N,), max softmax probability (N,))`` as NumPy arrays.
+
+    The float64 conversion happens on the CPU (Apple's MPS has no float64). Used in notebook 08.
+    """
     device = next(model.parameters()).device
-    feats, preds = [], []
+    feats, preds, conf = [], [], []
     for i in range(0, len(images), batch_size):
         f = model.features(images[i:i + batch_size].to(device).float())
-        feats.append(f.double().cpu())
-        preds.append(model.head(f).argmax(1).cpu())
-    return torch.cat(feats).numpy(), torch.cat(preds).numpy()
+        probs = model.head(f).float().softmax(1)
+        feats.append(f.cpu().double())
+        top = probs.max(1)
+        preds.append(top.indices.cpu())
+        conf.append(top.values.cpu().double())
+    if not feats:
+        raise ValueError("need at least one image to classify")
+    return torch.cat(feats).numpy(), torch.cat(preds).numpy(), torch.cat(conf).numpy()
+
+
+def classify(model: FashionClassifier, images: torch.Tensor, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """``(features (N, 128), predicted labels (N,))`` as float64 / int64 NumPy arrays. Used in notebook 08."""
+    feats, preds, _ = classify_with_confidence(model, images, batch_size)
+    return feats, preds
+
+
+def confident_share(confidence: np.ndarray, threshold: float = CONFIDENT) -> float:
+    """Fraction of images whose top class gets softmax probability ``>= threshold``. Used in notebook 08."""
+    return float((np.asarray(confidence) >= threshold).mean())
 
 
 def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
@@ -127,9 +148,11 @@ class Evaluation:
     kl_uniform: float
     histogram: np.ndarray
     n: int
+    confident: float = float("nan")
 
     def __repr__(self) -> str:
-        return f"Evaluation(FD={self.fd:.2f}, balance={self.balance:.3f}, KL={self.kl_uniform:.3f}, n={self.n})"
+        return (f"Evaluation(FD={self.fd:.2f}, confident={self.confident:.1%}, balance={self.balance:.3f}, "
+                f"KL={self.kl_uniform:.3f}, n={self.n})")
 
 
 class Evaluator:
@@ -149,9 +172,9 @@ class Evaluator:
     def __call__(self, images: torch.Tensor) -> Evaluation:
         if len(images) < self.n:
             raise ValueError(f"need at least n={self.n} images, got {len(images)}")
-        feats, labels = classify(self.classifier, images[: self.n])
+        feats, labels, conf = classify_with_confidence(self.classifier, images[: self.n])
         return Evaluation(frechet_distance(self.ref_feats, feats), class_balance(labels), kl_to_uniform(labels),
-                          class_histogram(labels), self.n)
+                          class_histogram(labels), self.n, confident_share(conf))
 
     def generator(self, generator: nn.Module, seed: int = 0) -> Evaluation:
         return self(generator.sample(self.n, generator=torch.Generator().manual_seed(seed)))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import os
 import platform
@@ -90,6 +91,9 @@ class ImageTrainConfig:
     latent_dim: int = 64
     g_width: int = 16
     c_width: int = 32
+    g_upsample: Literal["transposed", "nearest"] = "transposed"
+    g_batchnorm: bool = True
+    ema_decay: float = 0.0
     critic_norm: Literal["none", "layernorm"] = "none"
     amp: Amp = "auto"
     data: Literal["subset", "full"] = "subset"
@@ -99,17 +103,20 @@ class ImageTrainConfig:
     eval_size: int = 1000
     sample_every: int = 250
     checkpoint_every: int = 250
+    keep_checkpoints: bool = False
     time_budget_s: float | None = None
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)
         if self.n_steps < 0 or self.n_critic < 1 or self.batch_size < 2:
             raise ValueError("n_steps must be >= 0, n_critic >= 1 and batch_size >= 2")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 turns the average off), got {self.ema_decay}")
         if self.amp not in ("auto", "off", "bf16", "fp16"):
             raise ValueError(f"amp must be 'auto', 'off', 'bf16' or 'fp16', got {self.amp!r}")
 
     def models(self) -> tuple[DCGANGenerator, DCGANCritic]:
-        return (DCGANGenerator(self.latent_dim, self.g_width),
+        return (DCGANGenerator(self.latent_dim, self.g_width, batchnorm=self.g_batchnorm, upsample=self.g_upsample),
                 DCGANCritic(self.c_width, norm=self.critic_norm))
 
 
@@ -172,6 +179,20 @@ def amp_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tens
     return penalty, norms.detach()
 
 
+@torch.no_grad()
+def update_ema(average: nn.Module, model: nn.Module, decay: float, step: int = 10**9) -> None:
+    """Move ``average``'s weights towards ``model``'s: ``avg <- d * avg + (1 - d) * w``; buffers are copied.
+
+    ``d = min(decay, (1 + step) / (10 + step))`` so that the average forgets its random start
+    quickly in the first steps. Used in notebook 08.
+    """
+    d = min(decay, (1.0 + step) / (10.0 + step))
+    for pa, pm in zip(average.parameters(), model.parameters(), strict=True):
+        pa.lerp_(pm.detach(), 1.0 - d)
+    for ba, bm in zip(average.buffers(), model.buffers(), strict=True):
+        ba.copy_(bm)
+
+
 # ----------------------------------------------------------------------------- trainer
 class ImageWGANGP:
     """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it."""
@@ -184,6 +205,8 @@ class ImageWGANGP:
         self.mode = resolve_amp(config.amp, self.device)
         torch.manual_seed(config.seed)
         self.generator, self.critic = (m.to(self.device) for m in config.models())
+        # exponential moving average of the generator's weights (Yazici et al., 2019): sampled, never trained
+        self.ema = copy.deepcopy(self.generator).requires_grad_(False) if config.ema_decay > 0 else None
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=config.betas)
         self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=config.lr, betas=config.betas)
         self.scaler_g = make_scaler(self.device, self.mode)
@@ -226,13 +249,20 @@ class ImageWGANGP:
             loss = generator_loss(self.critic(fake).float())
         _backward_and_step(loss, self.opt_g, self.scaler_g)
         self.critic.requires_grad_(True)
+        if self.ema is not None:
+            update_ema(self.ema, self.generator, self.config.ema_decay, self.step)
         return loss.detach()
+
+    @property
+    def sampler_generator(self) -> nn.Module:
+        """The generator to sample and evaluate: the weight average when there is one."""
+        return self.ema if self.ema is not None else self.generator
 
     @torch.no_grad()
     def heldout_wasserstein(self) -> float:
         """``mean D(held-out real) - mean D(fresh fakes)``: the critic's W estimate on images it never trained on."""
         # fixed noise: evaluations do not consume the training random stream (resume stays exact)
-        fake = self.generator.sample(len(self.heldout), generator=torch.Generator().manual_seed(4321)).to(self.device)
+        fake = self.sampler_generator.sample(len(self.heldout), generator=torch.Generator().manual_seed(4321)).to(self.device)
         self.critic.eval()
         with autocast(self.device, self.mode):
             w = self.critic(self.heldout).float().mean() - self.critic(fake).float().mean()
@@ -242,10 +272,11 @@ class ImageWGANGP:
     @torch.no_grad()
     def sample_grid(self) -> torch.Tensor:
         """64 images from the fixed noise, in ``[0, 1]`` on the CPU, shape ``(64, 1, 28, 28)``."""
-        was = self.generator.training
-        self.generator.eval()
-        out = self.generator(self.fixed_noise.to(self.device))
-        self.generator.train(was)
+        g = self.sampler_generator
+        was = g.training
+        g.eval()
+        out = g(self.fixed_noise.to(self.device))
+        g.train(was)
         return image_data.from_unit_range(out).cpu()
 
     def train(self, n_steps: int | None = None, progress: bool = True, time_budget_s: float | None = None) -> ImageHistory:
@@ -287,6 +318,8 @@ class ImageWGANGP:
                               title=f"step {self.step}")
             if self.out_dir is not None and cfg.checkpoint_every and (self.step % cfg.checkpoint_every == 0 or last):
                 self.save(self.out_dir / "checkpoint.pt")
+                if cfg.keep_checkpoints:
+                    self.save(self.out_dir / "checkpoints" / f"step_{self.step:06d}.pt")
             bar.update(1)
             if out_of_time:
                 break
@@ -302,6 +335,7 @@ class ImageWGANGP:
             "seconds": self.seconds,
             "generator": self.generator.state_dict(),
             "critic": self.critic.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
             "opt_g": self.opt_g.state_dict(),
             "opt_c": self.opt_c.state_dict(),
             "scaler_g": self.scaler_g.state_dict() if self.scaler_g is not None else None,
@@ -317,6 +351,8 @@ class ImageWGANGP:
             raise ValueError("Not a training checkpoint of course_utils.image_training (no optimizer states).")
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_c.load_state_dict(state["opt_c"])
         for scaler, key in ((self.scaler_g, "scaler_g"), (self.scaler_c, "scaler_c")):
@@ -381,7 +417,9 @@ def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | Non
         "config": state["config"],
         "step": state["step"],
         "seconds": state["seconds"],
-        "generator": state["generator"],
+        # the weight average when the run kept one: it is the generator worth sampling
+        "generator": state["ema"] if state.get("ema") is not None else state["generator"],
+        "generator_weights": "ema" if state.get("ema") is not None else "raw",
         "critic": state["critic"],
         "history": state["history"],
         "info": extra or {},
@@ -414,6 +452,21 @@ def hardware_summary(device: torch.device) -> str:
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores"
 
 
+def seconds_until_utc(hhmm: str) -> float:
+    """Seconds from now until the next ``HH:MM`` UTC (0 if the string names the current minute)."""
+    import datetime as dt
+
+    try:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+    except ValueError:
+        raise ValueError(f"--stop-at wants HH:MM in UTC, got {hhmm!r}") from None
+    now = dt.datetime.now(dt.timezone.utc)
+    stop = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if stop <= now - dt.timedelta(minutes=1):
+        stop += dt.timedelta(days=1)
+    return max(0.0, (stop - now).total_seconds())
+
+
 # ----------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.image_training", description=__doc__,
@@ -425,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--resume", type=Path, help="continue from this checkpoint (its config is used)")
     tr.add_argument("--steps", type=int, default=defaults.n_steps, help="generator steps to run (more, when resuming)")
     tr.add_argument("--time-budget", type=float, help="stop after this many seconds (a checkpoint is written)")
+    tr.add_argument("--stop-at", help="stop at this UTC time, HH:MM (a checkpoint is written); for background runs")
+    tr.add_argument("--keep-checkpoints", action="store_true", help="also keep checkpoints/step_NNNNNN.pt")
     tr.add_argument("--batch-size", type=int, default=defaults.batch_size)
     tr.add_argument("--n-critic", type=int, default=defaults.n_critic)
     tr.add_argument("--lambda-gp", type=float, default=defaults.lambda_gp)
@@ -433,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
     tr.add_argument("--g-width", type=int, default=defaults.g_width)
     tr.add_argument("--c-width", type=int, default=defaults.c_width)
+    tr.add_argument("--g-upsample", choices=["transposed", "nearest"], default=defaults.g_upsample)
+    tr.add_argument("--no-g-batchnorm", action="store_true", help="generator without BatchNorm")
+    tr.add_argument("--ema-decay", type=float, default=defaults.ema_decay, help="0 turns the weight average off")
     tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
     tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
     tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
@@ -463,12 +521,18 @@ def main(argv: list[str] | None = None) -> int:
         config = ImageTrainConfig(
             n_steps=args.steps, batch_size=args.batch_size, n_critic=args.n_critic, lambda_gp=args.lambda_gp,
             lr=args.lr, betas=tuple(args.betas), latent_dim=args.latent_dim, g_width=args.g_width,
-            c_width=args.c_width, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
+            c_width=args.c_width, g_upsample=args.g_upsample, g_batchnorm=not args.no_g_batchnorm,
+            ema_decay=args.ema_decay, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
             checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, eval_every=args.eval_every,
         )
         trainer = ImageWGANGP(config, device=device, out_dir=args.out)
     print(f"device {device} ({hardware_summary(device)}), precision {trainer.mode}, data {trainer.config.data}")
-    trainer.train(args.steps, time_budget_s=args.time_budget)
+    budget = args.time_budget
+    if args.stop_at:
+        budget = min(budget or float("inf"), seconds_until_utc(args.stop_at))
+    if args.keep_checkpoints:
+        trainer.config.keep_checkpoints = True
+    trainer.train(args.steps, time_budget_s=budget)
     path = trainer.save(args.out / "checkpoint.pt")
     summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),
                "precision": trainer.mode, "heldout_w_last": trainer.history.heldout_w[-1:]}
