@@ -16,8 +16,9 @@ Mixed precision (``amp``):
   ``autograd.grad`` (else small fp16 gradients underflow to zero), unscale the result by
   hand (else the penalty sees gradients ``scale`` times too large), and compute the
   penalty inside autocast;
-* ``'off'``: float32; ``'auto'`` picks bf16 on a CUDA GPU that supports it, fp16 on an
-  older GPU, and float32 on the CPU.
+* ``'off'``: float32; ``'auto'`` picks bf16 on a CUDA GPU that computes in bfloat16
+  natively (compute capability >= 8.0), fp16 + scaler on an older GPU (a T4), and float32
+  on the CPU.
 
 The training command::
 
@@ -130,11 +131,27 @@ class ImageHistory(History):
 
 
 # ----------------------------------------------------------------------------- precision
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes in bfloat16 natively (CUDA compute capability >= 8.0, e.g. A100, RTX 30xx).
+
+    ``torch.cuda.is_bf16_supported()`` also counts emulation by default, which would send a
+    Colab T4 (capability 7.5) down a slow emulated bfloat16 path instead of float16 + GradScaler.
+    Used in notebook 08.
+    """
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return False
+    try:
+        supported = torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # older PyTorch: no emulation argument
+        supported = torch.cuda.is_bf16_supported()
+    return bool(supported) and torch.cuda.get_device_capability(device) >= (8, 0)
+
+
 def resolve_amp(amp: Amp, device: torch.device) -> str:
     """The precision actually used: 'off', 'bf16' or 'fp16'."""
     if amp == "auto":
         if device.type == "cuda":
-            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+            return "bf16" if native_bf16(device) else "fp16"
         return "off"
     if amp == "fp16" and device.type != "cuda":
         raise ValueError("amp='fp16' needs a CUDA device (with a GradScaler); use 'bf16' or 'off' here.")

@@ -33,3 +33,18 @@ def test_shipped_classifier_accuracy_and_identical_sets():
     same = ev(test.tensor())
     assert same.fd == pytest.approx(0.0, abs=1e-6)
     assert same.balance > 0.99
+
+
+def test_classify_converts_to_float64_on_the_cpu_and_reports_confidence():
+    import inspect
+
+    from course_utils import fid
+
+    src = inspect.getsource(fid.classify_with_confidence)
+    assert ".cpu().double()" in src and ".double().cpu()" not in src  # MPS has no float64
+    torch.manual_seed(0)
+    model = fid.FashionClassifier().eval()
+    feats, labels, conf = fid.classify_with_confidence(model, torch.rand(7, 1, 28, 28) * 2 - 1, batch_size=3)
+    assert feats.dtype == np.float64 and feats.shape == (7, 128) and labels.shape == (7,)
+    assert ((conf > 0) & (conf <= 1)).all()
+    assert fid.confident_share(np.array([0.95, 0.5, 0.9, 0.1])) == 0.5

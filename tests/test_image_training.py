@@ -151,3 +151,22 @@ def test_train_from_scratch_on_cuda_or_when_asked(monkeypatch):
     monkeypatch.setenv(TRAIN_IMAGES_ENV_VAR, "later")
     with pytest.raises(ValueError, match="WGAN_COURSE_TRAIN_IMAGES"):
         train_from_scratch(torch.device("cpu"))
+
+
+def test_auto_precision_uses_native_bf16_only(monkeypatch):
+    """A T4 (capability 7.5, bf16 only emulated) gets fp16 + GradScaler; an A100 (8.0) gets bf16."""
+    from course_utils import image_training as it
+
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+
+    def emulating(including_emulation=True):
+        return including_emulation
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", emulating)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
+    assert it.resolve_amp("auto", cuda) == "fp16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
+    assert it.resolve_amp("auto", cuda) == "bf16"
+    assert it.resolve_amp("auto", torch.device("cpu")) == "off"
