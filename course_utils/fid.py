@@ -37,6 +37,10 @@ from tqdm.auto import tqdm
 from . import image_data
 from .env import get_device
 
+__all__ = ["CLASSIFIER_PATH", "CONFIDENT", "Evaluation", "Evaluator", "FashionClassifier", "accuracy",
+           "class_balance", "class_histogram", "classify", "classify_with_confidence", "confident_share",
+           "frechet_distance", "kl_to_uniform", "load_classifier", "main", "train_classifier"]
+
 CLASSIFIER_PATH = image_data.REPO_DATA / "fashion_classifier.pt"
 CONFIDENT = 0.9  # a sample is "confidently classified" when its max softmax probability reaches this
 

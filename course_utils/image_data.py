@@ -33,6 +33,12 @@ from typing import Literal
 import numpy as np
 import torch
 
+__all__ = ["CACHE_DIR", "DATA_ENV_VAR", "DOWNLOAD_ENV_VAR", "FASHION_CLASSES", "FILES", "MNIST_CLASSES", "REPO_DATA",
+           "SOURCES", "SUBSET_DIR", "DataIntegrityError", "DataNotFoundError", "ImageSet", "RealSampler", "Source",
+           "Split", "balanced_indices", "download_dataset", "from_unit_range", "full_data_dirs", "idx_bytes",
+           "load_images", "load_shipped", "md5_of", "parse_idx", "read_idx", "sha256_file", "to_unit_range",
+           "write_idx"]
+
 Split = Literal["train", "test"]
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"

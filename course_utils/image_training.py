@@ -6,19 +6,8 @@ official image code (``gan_mnist.py``, ``gan_cifar.py``, ``gan_64x64.py``); Algo
 the paper lists beta1 = 0, which the authors used for the toy problems (``training.py``
 of this package keeps (0, 0.9) there). Pass ``--betas 0 0.9`` to follow Algorithm 1.
 
-Mixed precision (``amp``):
-
-* ``'bf16'``: autocast to bfloat16, no gradient scaler (bfloat16 has float32's exponent
-  range, so small gradients do not underflow);
-* ``'fp16'`` (CUDA): autocast to float16 with a ``GradScaler``. The penalty needs the
-  input gradient, computed by ``torch.autograd.grad`` *outside* ``scaler.scale(...).backward()``,
-  so it follows PyTorch's AMP recipe for gradient penalties: scale the scores before
-  ``autograd.grad`` (else small fp16 gradients underflow to zero), unscale the result by
-  hand (else the penalty sees gradients ``scale`` times too large), and compute the
-  penalty inside autocast;
-* ``'off'``: float32; ``'auto'`` picks bf16 on a CUDA GPU that computes in bfloat16
-  natively (compute capability >= 8.0), fp16 + scaler on an older GPU (a T4), and float32
-  on the CPU.
+Mixed precision (``amp``) lives in :mod:`course_utils.image_precision`, sample grids in
+:mod:`course_utils.image_plots`.
 
 The training command::
 
@@ -30,7 +19,6 @@ The training command::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import json
 import os
@@ -41,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -49,10 +36,15 @@ from tqdm.auto import tqdm
 from . import image_data
 from .env import TRAIN_IMAGES_ENV_VAR, env_flag, get_device
 from .image_models import DCGANCritic, DCGANGenerator
-from .losses import critic_loss, generator_loss, interpolate
+from .image_plots import save_grid, show_grid
+from .image_precision import Amp, amp_gradient_penalty, autocast, backward_and_step, make_scaler, resolve_amp
+from .losses import critic_loss, generator_loss
 from .training import History
 
-Amp = Literal["auto", "off", "bf16", "fp16"]
+__all__ = ["PRETRAINED", "ImageHistory", "ImageTrainConfig", "ImageWGANGP", "amp_gradient_penalty",
+           "export_pretrained", "hardware_summary", "load_pretrained", "main", "seconds_until_utc", "show_grid",
+           "train_from_scratch", "update_ema"]
+
 PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
 
 
@@ -64,19 +56,6 @@ def train_from_scratch(device: torch.device) -> bool:
     """
     return device.type == "cuda" or env_flag(TRAIN_IMAGES_ENV_VAR, on="train from scratch",
                                              off="load the shipped generator")
-
-
-def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
-                       scaler: torch.amp.GradScaler | None) -> None:
-    """Zero the gradients, back-propagate ``loss`` and step, through ``scaler`` when fp16 uses one."""
-    optimizer.zero_grad(set_to_none=True)
-    if scaler is None:
-        loss.backward()
-        optimizer.step()
-        return
-    scaler.scale(loss).backward()
-    scaler.step(optimizer)
-    scaler.update()
 
 
 @dataclass
@@ -128,72 +107,6 @@ class ImageHistory(History):
 
     eval_step: list[int] = field(default_factory=list)
     heldout_w: list[float] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- precision
-def native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes in bfloat16 natively (CUDA compute capability >= 8.0, e.g. A100, RTX 30xx).
-
-    ``torch.cuda.is_bf16_supported()`` also counts emulation by default, which would send a
-    Colab T4 (capability 7.5) down a slow emulated bfloat16 path instead of float16 + GradScaler.
-    Used in notebook 08.
-    """
-    if device.type != "cuda" or not torch.cuda.is_available():
-        return False
-    try:
-        supported = torch.cuda.is_bf16_supported(including_emulation=False)
-    except TypeError:  # older PyTorch: no emulation argument
-        supported = torch.cuda.is_bf16_supported()
-    return bool(supported) and torch.cuda.get_device_capability(device) >= (8, 0)
-
-
-def resolve_amp(amp: Amp, device: torch.device) -> str:
-    """The precision actually used: 'off', 'bf16' or 'fp16'."""
-    if amp == "auto":
-        if device.type == "cuda":
-            return "bf16" if native_bf16(device) else "fp16"
-        return "off"
-    if amp == "fp16" and device.type != "cuda":
-        raise ValueError("amp='fp16' needs a CUDA device (with a GradScaler); use 'bf16' or 'off' here.")
-    return amp
-
-
-def autocast(device: torch.device, mode: str):
-    """An autocast context for ``mode`` ('off' gives a no-op context)."""
-    if mode == "off":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if mode == "bf16" else torch.float16
-    return torch.autocast(device_type=device.type, dtype=dtype)
-
-
-def make_scaler(device: torch.device, mode: str) -> torch.amp.GradScaler | None:
-    """A GradScaler for fp16, ``None`` otherwise."""
-    return torch.amp.GradScaler(device.type) if mode == "fp16" else None
-
-
-def amp_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, *, mode: str = "off",
-                         scaler: torch.amp.GradScaler | None = None,
-                         alpha: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The gradient penalty under mixed precision; returns ``(penalty, per-sample gradient norms)``.
-
-    With a ``scaler`` (fp16): the scores are scaled before ``autograd.grad`` and the
-    gradients are unscaled afterwards, by hand, before the norm. The penalty itself is
-    computed inside autocast. Call it *outside* any autocast region.
-    """
-    device = real.device
-    xhat = interpolate(real.detach(), fake.detach(), alpha).requires_grad_(True)
-    with autocast(device, mode):
-        scores = critic(xhat)
-    out = scores.float().sum()
-    if scaler is not None:
-        out = scaler.scale(out)
-    (grads,) = torch.autograd.grad(out, xhat, create_graph=True)
-    if scaler is not None:
-        grads = grads / scaler.get_scale()  # unscale; stays differentiable
-    with autocast(device, mode):
-        norms = grads.flatten(start_dim=1).float().norm(2, dim=1)
-        penalty = ((norms - 1.0) ** 2).mean()
-    return penalty, norms.detach()
 
 
 @torch.no_grad()
@@ -253,7 +166,7 @@ class ImageWGANGP:
             fake_scores = self.critic(fake).float()
         penalty, norms = amp_gradient_penalty(self.critic, real, fake, mode=self.mode, scaler=self.scaler_c)
         loss = critic_loss(real_scores, fake_scores, penalty, cfg.lambda_gp)
-        _backward_and_step(loss, self.opt_c, self.scaler_c)
+        backward_and_step(loss, self.opt_c, self.scaler_c)
         return {"loss": loss.detach(), "w": (real_scores.mean() - fake_scores.mean()).detach(),
                 "penalty": penalty.detach(), "grad_norm": norms.mean()}
 
@@ -264,7 +177,7 @@ class ImageWGANGP:
         with autocast(dev, self.mode):
             fake = self.generator(self.generator.sample_latent(cfg.batch_size))
             loss = generator_loss(self.critic(fake).float())
-        _backward_and_step(loss, self.opt_g, self.scaler_g)
+        backward_and_step(loss, self.opt_g, self.scaler_g)
         self.critic.requires_grad_(True)
         if self.ema is not None:
             update_ema(self.ema, self.generator, self.config.ema_decay, self.step)
@@ -402,30 +315,7 @@ class ImageWGANGP:
         return trainer
 
 
-# ----------------------------------------------------------------------------- outputs
-def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None) -> Path:
-    """Save images in ``[0, 1]``, shape ``(N, 1, H, W)``, as one PNG grid."""
-    from matplotlib.image import imsave
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    imsave(path, make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
-    return path
-
-
-def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
-    """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them."""
-    images = images.detach().float().cpu()
-    n, _, h, w = images.shape
-    ncol = nrow
-    nrows = (n + ncol - 1) // ncol
-    grid = np.ones((nrows * (h + pad) + pad, ncol * (w + pad) + pad), dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, ncol)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = images[i, 0].numpy()
-    return grid
-
-
+# ----------------------------------------------------------------------------- release files
 def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | None = None) -> Path:
     """Write a small file with the generator and critic weights, config, history and ``extra`` info."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
@@ -477,7 +367,7 @@ def seconds_until_utc(hhmm: str) -> float:
         hour, minute = (int(x) for x in hhmm.split(":"))
     except ValueError:
         raise ValueError(f"--stop-at wants HH:MM in UTC, got {hhmm!r}") from None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     stop = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if stop <= now - dt.timedelta(minutes=1):
         stop += dt.timedelta(days=1)
@@ -561,15 +451,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def show_grid(images: torch.Tensor, ax=None, title: str = "Samples", nrow: int = 8, unit_range: bool = False):
-    """Draw images as one grid on ``ax`` (made if None); ``unit_range=True`` when they are in ``[-1, 1]``."""
-    import matplotlib.pyplot as plt
-
-    if unit_range:
-        images = image_data.from_unit_range(images)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5 * ((len(images) + nrow - 1) // nrow) / nrow + 0.4))
-    ax.imshow(make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
-    ax.set(title=title, xlabel=f"{nrow} images per row (28 x 28 pixels each)", ylabel="", xticks=[], yticks=[])
-    return ax

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from course_utils import fid, image_data  # noqa: E402
 from course_utils.image_models import DCGANCritic, DCGANGenerator  # noqa: E402
-from course_utils.image_training import (ImageTrainConfig, ImageWGANGP, amp_gradient_penalty,  # noqa: E402
-                                         make_scaler, native_bf16, resolve_amp)
+from course_utils.image_precision import amp_gradient_penalty, make_scaler, native_bf16, resolve_amp  # noqa: E402
+from course_utils.image_training import ImageTrainConfig, ImageWGANGP  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

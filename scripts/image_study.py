@@ -36,6 +36,8 @@ CONFIGS: dict[str, dict] = {
     "lr3e-4": {"lr": 3e-4},
     "wide": {"g_width": 32, "c_width": 64},
     "nearest_ncritic2": {"g_upsample": "nearest", "n_critic": 2},
+    "nearest_nobn": {"g_upsample": "nearest", "g_batchnorm": False},
+    "nearest_lr2e-4_b0": {"g_upsample": "nearest", "lr": 2e-4, "betas": (0.0, 0.9)},
 }
 
 

@@ -14,5 +14,5 @@ if [[ -f "$RUN_DIR/checkpoint.pt" ]]; then
   exec nice -n 10 "$PY" -m course_utils.image_training train --resume "$RUN_DIR/checkpoint.pt" "${common[@]}"
 fi
 # the recipe chosen by scripts/image_study.py (see data/image_recipe_study.md); RECIPE overrides it
-read -r -a recipe <<< "${RECIPE:---g-upsample nearest --ema-decay 0.999 --data full --checkpoint-every 500 --sample-every 500 --eval-every 250}"
+read -r -a recipe <<< "${RECIPE:---g-upsample nearest --ema-decay 0.999 --data full --checkpoint-every 200 --sample-every 200 --eval-every 200}"
 exec nice -n 10 "$PY" -m course_utils.image_training train "${recipe[@]}" "${common[@]}"
