@@ -110,6 +110,8 @@ class DCGANCritic(nn.Module):
     ``norm`` is ``'none'`` (default, as in the paper's MNIST model) or ``'layernorm'``
     (per-sample normalisation over channels, height and width; safe with the penalty).
     BatchNorm is deliberately not offered.
+
+    Used in notebook 08.
     """
 
     def __init__(self, width: int = 32, norm: CriticNorm = "none", leak: float = 0.2):
@@ -140,5 +142,5 @@ class DCGANCritic(nn.Module):
 
 
 def has_batchnorm(model: nn.Module) -> bool:
-    """True when any sub-module is a BatchNorm layer (a WGAN-GP critic must have none)."""
+    """True when any sub-module is a BatchNorm layer (a WGAN-GP critic must have none). Used in notebook 08."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())

@@ -16,7 +16,10 @@ __all__ = ["make_grid", "per_class_grid", "save_grid", "show_grid"]
 
 
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None) -> Path:
-    """Save images in ``[0, 1]``, shape ``(N, 1, H, W)``, as one PNG grid."""
+    """Save images in ``[0, 1]``, shape ``(N, 1, H, W)``, as one PNG grid.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     from matplotlib.image import imsave
 
     path = Path(path)
@@ -26,7 +29,10 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str 
 
 
 def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
-    """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them."""
+    """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them.
+
+    Used in notebook 08.
+    """
     images = images.detach().float().cpu()
     n, _, h, w = images.shape
     ncol = nrow
@@ -38,7 +44,10 @@ def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
     return grid
 
 def show_grid(images: torch.Tensor, ax=None, title: str = "Samples", nrow: int = 8, unit_range: bool = False):
-    """Draw images as one grid on ``ax`` (made if None); ``unit_range=True`` when they are in ``[-1, 1]``."""
+    """Draw images as one grid on ``ax`` (made if None); ``unit_range=True`` when they are in ``[-1, 1]``.
+
+    Used in notebook 08.
+    """
     import matplotlib.pyplot as plt
 
     if unit_range:

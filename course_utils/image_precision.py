@@ -50,7 +50,7 @@ def native_bf16(device: torch.device) -> bool:
 
 
 def resolve_amp(amp: Amp, device: torch.device) -> str:
-    """The precision actually used: 'off', 'bf16' or 'fp16'."""
+    """The precision actually used: 'off', 'bf16' or 'fp16'. Used in notebook 08."""
     if amp == "auto":
         if device.type == "cuda":
             return "bf16" if native_bf16(device) else "fp16"
@@ -61,7 +61,7 @@ def resolve_amp(amp: Amp, device: torch.device) -> str:
 
 
 def autocast(device: torch.device, mode: str):
-    """An autocast context for ``mode`` ('off' gives a no-op context)."""
+    """An autocast context for ``mode`` ('off' gives a no-op context). Used in notebook 08."""
     if mode == "off":
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if mode == "bf16" else torch.float16
@@ -69,7 +69,7 @@ def autocast(device: torch.device, mode: str):
 
 
 def make_scaler(device: torch.device, mode: str) -> torch.amp.GradScaler | None:
-    """A GradScaler for fp16, ``None`` otherwise."""
+    """A GradScaler for fp16, ``None`` otherwise. Used in notebook 08."""
     return torch.amp.GradScaler(device.type) if mode == "fp16" else None
 
 
@@ -81,6 +81,8 @@ def amp_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tens
     With a ``scaler`` (fp16): the scores are scaled before ``autograd.grad`` and the
     gradients are unscaled afterwards, by hand, before the norm. The penalty itself is
     computed inside autocast. Call it *outside* any autocast region.
+
+    Used in notebook 08.
     """
     device = real.device
     xhat = interpolate(real.detach(), fake.detach(), alpha).requires_grad_(True)

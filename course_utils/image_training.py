@@ -60,7 +60,7 @@ def train_from_scratch(device: torch.device) -> bool:
 
 @dataclass
 class ImageTrainConfig:
-    """Hyper-parameters of an image WGAN-GP run (defaults: the paper's, see module docstring)."""
+    """Hyper-parameters of an image WGAN-GP run (defaults: the paper's, see module docstring). Used in notebook 08."""
 
     n_steps: int = 2000
     batch_size: int = 64
@@ -103,7 +103,7 @@ class ImageTrainConfig:
 @dataclass
 class ImageHistory(History):
     """The toy loop's :class:`~course_utils.training.History` (every ``log_every`` steps) plus the
-    held-out Wasserstein estimate every ``eval_every`` steps."""
+    held-out Wasserstein estimate every ``eval_every`` steps. Used in notebook 08."""
 
     eval_step: list[int] = field(default_factory=list)
     heldout_w: list[float] = field(default_factory=list)
@@ -125,7 +125,10 @@ def update_ema(average: nn.Module, model: nn.Module, decay: float, step: int = 1
 
 # ----------------------------------------------------------------------------- trainer
 class ImageWGANGP:
-    """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it."""
+    """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it.
+
+    Used in notebook 08.
+    """
 
     def __init__(self, config: ImageTrainConfig | None = None, device: torch.device | str | None = None,
                  train_images: torch.Tensor | None = None, heldout_images: torch.Tensor | None = None,
@@ -317,7 +320,10 @@ class ImageWGANGP:
 
 # ----------------------------------------------------------------------------- release files
 def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | None = None) -> Path:
-    """Write a small file with the generator and critic weights, config, history and ``extra`` info."""
+    """Write a small file with the generator and critic weights, config, history and ``extra`` info.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     release = {
         "format": "wgan-course-image-pretrained/1",
@@ -337,7 +343,10 @@ def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | Non
 
 
 def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | None = None):
-    """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics."""
+    """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics.
+
+    Used in notebook 08.
+    """
     state = image_data.load_shipped(
         path, "train one with `python -m course_utils.image_training train` and export it.")
     if state.get("format") == "wgan-course-image-checkpoint/1":
@@ -354,13 +363,17 @@ def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | 
 
 
 def hardware_summary(device: torch.device) -> str:
+    """The hardware line recorded beside a trained generator. Not called in a notebook (used by the package and its commands)."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (CUDA)"
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores"
 
 
 def seconds_until_utc(hhmm: str) -> float:
-    """Seconds from now until the next ``HH:MM`` UTC (0 if the string names the current minute)."""
+    """Seconds from now until the next ``HH:MM`` UTC (0 if the string names the current minute).
+
+    Not called in a notebook (used by the package and its commands).
+    """
     import datetime as dt
 
     try:
@@ -376,6 +389,7 @@ def seconds_until_utc(hhmm: str) -> float:
 
 # ----------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Not called in a notebook (used by the package and its commands)."""
     parser = argparse.ArgumentParser(prog="python -m course_utils.image_training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -27,6 +27,9 @@ from course_utils import fid, image_data  # noqa: E402
 from course_utils.image_training import ImageTrainConfig, ImageWGANGP  # noqa: E402
 
 BASE = dict(eval_every=0, sample_every=0, checkpoint_every=0, ema_decay=0.999)
+# the notebook-sized model (generator width 8, critic width 16, latent 32, batch 32): on a shared CPU it is
+# the only size for which a few CPU minutes buy enough steps to compare recipes
+SMALL = dict(g_width=8, c_width=16, latent_dim=32, batch_size=32, ema_decay=0.99)
 CONFIGS: dict[str, dict] = {
     "base": {},                                   # the shipped recipe (transposed conv, width 16/32, n_critic 5)
     "nearest": {"g_upsample": "nearest"},         # upsample + 3x3 conv instead of transposed conv
@@ -38,6 +41,12 @@ CONFIGS: dict[str, dict] = {
     "nearest_ncritic2": {"g_upsample": "nearest", "n_critic": 2},
     "nearest_nobn": {"g_upsample": "nearest", "g_batchnorm": False},
     "nearest_lr2e-4_b0": {"g_upsample": "nearest", "lr": 2e-4, "betas": (0.0, 0.9)},
+    "small": SMALL,
+    "small_nearest": {**SMALL, "g_upsample": "nearest"},
+    "small_nearest_lr2e-4": {**SMALL, "g_upsample": "nearest", "lr": 2e-4},
+    "small_nearest_lr2e-4_b0": {**SMALL, "g_upsample": "nearest", "lr": 2e-4, "betas": (0.0, 0.9)},
+    "small_nearest_lr2e-4_ncritic2": {**SMALL, "g_upsample": "nearest", "lr": 2e-4, "n_critic": 2},
+    "small_nearest_lr2e-4_nobn": {**SMALL, "g_upsample": "nearest", "lr": 2e-4, "g_batchnorm": False},
 }
 
 
