@@ -35,6 +35,12 @@ import torch
 
 from . import settings
 
+__all__ = ["CACHE_DIR", "DATA_ENV_VAR", "DOWNLOAD_ENV_VAR", "FASHION_CLASSES", "FILES", "MNIST_CLASSES", "REPO_DATA",
+           "SOURCES", "SUBSET_DIR", "DataIntegrityError", "DataNotFoundError", "ImageSet", "RealSampler", "Source",
+           "Split", "balanced_indices", "download_dataset", "from_unit_range", "full_data_dirs", "idx_bytes",
+           "load_images", "load_shipped", "md5_of", "parse_idx", "read_idx", "sha256_file", "to_unit_range",
+           "write_idx"]
+
 Split = Literal["train", "test"]
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -59,7 +65,10 @@ FILES = {
 
 @dataclass(frozen=True)
 class Source:
-    """Where a data set can be downloaded and how its files are verified."""
+    """Where a data set can be downloaded and how its files are verified.
+
+    Not called in a notebook (used by the package and its commands).
+    """
 
     name: str
     urls: tuple[str, ...]
@@ -119,11 +128,11 @@ SOURCES = {
 
 
 class DataNotFoundError(FileNotFoundError):
-    """No copy of a data set could be found (the message says how to get one)."""
+    """No copy of a data set could be found (the message says how to get one). Used in notebook 08."""
 
 
 class DataIntegrityError(ValueError):
-    """A data file exists but is truncated, corrupt or not the expected file."""
+    """A data file exists but is truncated, corrupt or not the expected file. Used in notebook 08."""
 
 
 # ----------------------------------------------------------------------------- IDX format
@@ -139,6 +148,8 @@ def load_shipped(path: str | Path, how_to_make: str) -> dict:
 
     A missing file raises ``FileNotFoundError`` saying how to restore it, or ``how_to_make``
     (how to rebuild it).
+
+    Not called in a notebook (used by the package and its commands).
     """
     path = Path(path)
     if not path.is_file():
@@ -158,7 +169,10 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse IDX bytes (``magic = 0 0 dtype ndim``, big-endian int32 sizes, then the values)."""
+    """Parse IDX bytes (``magic = 0 0 dtype ndim``, big-endian int32 sizes, then the values).
+
+    Not called in a notebook (used by the package and its commands).
+    """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise DataIntegrityError(f"{name}: not an IDX file (bad magic number {data[:4]!r}).")
     code, ndim = data[2], data[3]
@@ -179,7 +193,10 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file, gzip-compressed or raw, into a NumPy array."""
+    """Read an IDX file, gzip-compressed or raw, into a NumPy array.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"{path} does not exist.")
@@ -187,7 +204,7 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
-    """Encode a uint8/int8 array as IDX bytes."""
+    """Encode a uint8/int8 array as IDX bytes. Not called in a notebook (used by the package and its commands)."""
     array = np.ascontiguousarray(array)
     if array.dtype not in _IDX_CODES:
         raise ValueError(f"only uint8 and int8 arrays are supported, got {array.dtype}")
@@ -199,6 +216,8 @@ def write_idx(path: str | Path, array: np.ndarray, compress: bool | None = None)
     """Write ``array`` as an IDX file; gzip it when ``compress`` (default: the name ends in .gz).
 
     The gzip header carries no time stamp, so the same array always gives the same bytes.
+
+    Not called in a notebook (used by the package and its commands).
     """
     path = Path(path)
     compress = path.suffix == ".gz" if compress is None else compress
@@ -210,17 +229,19 @@ def write_idx(path: str | Path, array: np.ndarray, compress: bool | None = None)
 
 
 def md5_of(data: bytes) -> str:
+    """MD5 hex digest of ``data``. Not called in a notebook (used by the package and its commands)."""
     return hashlib.md5(data).hexdigest()  # noqa: S324 - integrity check against published sums
 
 
 def sha256_file(path: str | Path) -> str:
+    """SHA-256 hex digest of a file. Not called in a notebook (used by the package and its commands)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 # ----------------------------------------------------------------------------- loading
 @dataclass(frozen=True)
 class ImageSet:
-    """Images ``(N, 28, 28)`` uint8 and labels ``(N,)`` int64, with where they came from."""
+    """Images ``(N, 28, 28)`` uint8 and labels ``(N,)`` int64, with where they came from. Used in notebook 08."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -239,12 +260,15 @@ class ImageSet:
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
-    """uint8 images ``(N, 28, 28)`` -> float ``(N, 1, 28, 28)`` in ``[-1, 1]`` (the generator's tanh range)."""
+    """uint8 images ``(N, 28, 28)`` -> float ``(N, 1, 28, 28)`` in ``[-1, 1]`` (the generator's tanh range).
+
+    Used in notebook 08.
+    """
     return (images.float().div(127.5).sub(1.0)).unsqueeze(1)
 
 
 def from_unit_range(images: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`to_unit_range`, for display: floats in ``[0, 1]``, shape kept."""
+    """Inverse of :func:`to_unit_range`, for display: floats in ``[0, 1]``, shape kept. Used in notebook 08."""
     return images.detach().float().add(1.0).div(2.0).clamp(0.0, 1.0)
 
 
@@ -301,7 +325,10 @@ def _verify_subset(path: Path, data: bytes) -> None:
 
 
 def download_dataset(name: str = "fashion-mnist", folder: str | Path | None = None) -> Path:
-    """Download the four original files of ``name`` into ``folder`` (default: the cache), verified by MD5."""
+    """Download the four original files of ``name`` into ``folder`` (default: the cache), verified by MD5.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     source = SOURCES[name]
     folder = Path(folder) if folder is not None else CACHE_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -337,7 +364,7 @@ def _download_default() -> bool:
 
 
 def full_data_dirs(name: str) -> list[Path]:
-    """Folders searched for the full data set, in order."""
+    """Folders searched for the full data set, in order. Not called in a notebook (used by the package and its commands)."""
     dirs = []
     if settings.read(DATA_ENV_VAR):
         dirs.append(Path(settings.read(DATA_ENV_VAR)))
@@ -358,6 +385,8 @@ def load_images(
     ``full=False`` prefers the shipped Fashion-MNIST subset; ``full=True`` (or MNIST)
     needs the full data set. A folder that holds the files but fails verification
     raises :class:`DataIntegrityError`; no copy at all raises :class:`DataNotFoundError`.
+
+    Used in notebook 08.
     """
     if name not in SOURCES:
         raise ValueError(f"Unknown data set {name!r}; use one of {sorted(SOURCES)}.")
@@ -385,7 +414,10 @@ def load_images(
 
 
 def balanced_indices(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
-    """``per_class`` indices of each label, drawn without replacement with a seeded RNG, sorted."""
+    """``per_class`` indices of each label, drawn without replacement with a seeded RNG, sorted.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     rng = np.random.default_rng(seed)
     picks = []
     for c in np.unique(labels):
@@ -401,6 +433,8 @@ class RealSampler:
 
     ``sampler(n)`` draws ``n`` images uniformly with its own seeded generator, so a
     resumed run draws the same batches (its ``state_dict`` is saved in checkpoints).
+
+    Used in notebook 08.
     """
 
     def __init__(self, images: torch.Tensor, seed: int = 0):

@@ -25,7 +25,11 @@ from torch import nn
 
 from .models import count_parameters  # noqa: F401  (re-exported for notebook 08)
 
+__all__ = ["IMAGE_SHAPE", "CriticNorm", "DCGANCritic", "DCGANGenerator", "Upsample", "count_parameters",
+           "has_batchnorm"]
+
 CriticNorm = Literal["none", "layernorm"]
+Upsample = Literal["transposed", "nearest"]
 IMAGE_SHAPE = (1, 28, 28)
 
 
@@ -33,15 +37,29 @@ class DCGANGenerator(nn.Module):
     """Noise ``(B, latent_dim)`` -> images ``(B, 1, 28, 28)`` in ``[-1, 1]`` (tanh output).
 
     ``width`` is the number of channels of the last hidden layer; the 7 x 7 and
-    14 x 14 layers have ``4 * width`` and ``2 * width`` channels.
+    14 x 14 layers have ``4 * width`` and ``2 * width`` channels. ``upsample='transposed'``
+    doubles the resolution with stride-2 transposed convolutions (the paper's layout);
+    ``'nearest'`` repeats each pixel and then convolves (3 x 3), which avoids the
+    checkerboard artefacts of uneven kernel overlap (Odena et al., 2016). Used in notebook 08.
     """
 
-    def __init__(self, latent_dim: int = 64, width: int = 16, batchnorm: bool = True):
+    def __init__(self, latent_dim: int = 64, width: int = 16, batchnorm: bool = True,
+                 upsample: Upsample = "transposed"):
         super().__init__()
         if latent_dim < 1 or width < 1:
             raise ValueError(f"latent_dim and width must be positive, got {latent_dim} and {width}")
+        if upsample not in ("transposed", "nearest"):
+            raise ValueError(f"upsample must be 'transposed' or 'nearest', got {upsample!r}")
         self.latent_dim = latent_dim
         self.width = width
+        self.upsample = upsample
+
+        def up(c_in: int, c_out: int) -> nn.Module:
+            if upsample == "transposed":  # kernel 4, stride 2: overlapping footprints (checkerboards)
+                return nn.ConvTranspose2d(c_in, c_out, kernel_size=4, stride=2, padding=1)
+            # Odena et al. (2016): resize, then convolve; every output pixel gets the same kernel coverage
+            return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
+                                 nn.Conv2d(c_in, c_out, kernel_size=3, padding=1))
 
         def norm2d(c: int) -> nn.Module:
             return nn.BatchNorm2d(c) if batchnorm else nn.Identity()
@@ -53,10 +71,10 @@ class DCGANGenerator(nn.Module):
             nn.ReLU(),
         )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(c4, c2, kernel_size=4, stride=2, padding=1),  # 7 -> 14
+            up(c4, c2),  # 7 -> 14
             norm2d(c2),
             nn.ReLU(),
-            nn.ConvTranspose2d(c2, width, kernel_size=4, stride=2, padding=1),  # 14 -> 28
+            up(c2, width),  # 14 -> 28
             norm2d(width),
             nn.ReLU(),
             nn.Conv2d(width, 1, kernel_size=3, padding=1),
@@ -92,6 +110,8 @@ class DCGANCritic(nn.Module):
     ``norm`` is ``'none'`` (default, as in the paper's MNIST model) or ``'layernorm'``
     (per-sample normalisation over channels, height and width; safe with the penalty).
     BatchNorm is deliberately not offered.
+
+    Used in notebook 08.
     """
 
     def __init__(self, width: int = 32, norm: CriticNorm = "none", leak: float = 0.2):
@@ -122,5 +142,5 @@ class DCGANCritic(nn.Module):
 
 
 def has_batchnorm(model: nn.Module) -> bool:
-    """True when any sub-module is a BatchNorm layer (a WGAN-GP critic must have none)."""
+    """True when any sub-module is a BatchNorm layer (a WGAN-GP critic must have none). Used in notebook 08."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())

@@ -6,18 +6,8 @@ official image code (``gan_mnist.py``, ``gan_cifar.py``, ``gan_64x64.py``); Algo
 the paper lists beta1 = 0, which the authors used for the toy problems (``training.py``
 of this package keeps (0, 0.9) there). Pass ``--betas 0 0.9`` to follow Algorithm 1.
 
-Mixed precision (``amp``):
-
-* ``'bf16'``: autocast to bfloat16, no gradient scaler (bfloat16 has float32's exponent
-  range, so small gradients do not underflow);
-* ``'fp16'`` (CUDA): autocast to float16 with a ``GradScaler``. The penalty needs the
-  input gradient, computed by ``torch.autograd.grad`` *outside* ``scaler.scale(...).backward()``,
-  so it follows PyTorch's AMP recipe for gradient penalties: scale the scores before
-  ``autograd.grad`` (else small fp16 gradients underflow to zero), unscale the result by
-  hand (else the penalty sees gradients ``scale`` times too large), and compute the
-  penalty inside autocast;
-* ``'off'``: float32; ``'auto'`` picks bf16 on a CUDA GPU that supports it, fp16 on an
-  older GPU, and float32 on the CPU.
+Mixed precision (``amp``) lives in :mod:`course_utils.image_precision`, sample grids in
+:mod:`course_utils.image_plots`.
 
 The training command::
 
@@ -29,7 +19,7 @@ The training command::
 from __future__ import annotations
 
 import argparse
-import contextlib
+import copy
 import json
 import os
 import platform
@@ -39,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -47,10 +36,15 @@ from tqdm.auto import tqdm
 from . import image_data
 from .env import TRAIN_IMAGES_ENV_VAR, env_flag, get_device
 from .image_models import DCGANCritic, DCGANGenerator
-from .losses import critic_loss, generator_loss, interpolate
+from .image_plots import save_grid, show_grid
+from .image_precision import Amp, amp_gradient_penalty, autocast, backward_and_step, make_scaler, resolve_amp
+from .losses import critic_loss, generator_loss
 from .training import History
 
-Amp = Literal["auto", "off", "bf16", "fp16"]
+__all__ = ["PRETRAINED", "ImageHistory", "ImageTrainConfig", "ImageWGANGP", "amp_gradient_penalty",
+           "export_pretrained", "hardware_summary", "load_pretrained", "main", "seconds_until_utc", "show_grid",
+           "train_from_scratch", "update_ema"]
+
 PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
 
 
@@ -64,22 +58,9 @@ def train_from_scratch(device: torch.device) -> bool:
                                              off="load the shipped generator")
 
 
-def _backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
-                       scaler: torch.amp.GradScaler | None) -> None:
-    """Zero the gradients, back-propagate ``loss`` and step, through ``scaler`` when fp16 uses one."""
-    optimizer.zero_grad(set_to_none=True)
-    if scaler is None:
-        loss.backward()
-        optimizer.step()
-        return
-    scaler.scale(loss).backward()
-    scaler.step(optimizer)
-    scaler.update()
-
-
 @dataclass
 class ImageTrainConfig:
-    """Hyper-parameters of an image WGAN-GP run (defaults: the paper's, see module docstring)."""
+    """Hyper-parameters of an image WGAN-GP run (defaults: the paper's, see module docstring). Used in notebook 08."""
 
     n_steps: int = 2000
     batch_size: int = 64
@@ -90,6 +71,9 @@ class ImageTrainConfig:
     latent_dim: int = 64
     g_width: int = 16
     c_width: int = 32
+    g_upsample: Literal["transposed", "nearest"] = "transposed"
+    g_batchnorm: bool = True
+    ema_decay: float = 0.0
     critic_norm: Literal["none", "layernorm"] = "none"
     amp: Amp = "auto"
     data: Literal["subset", "full"] = "subset"
@@ -99,82 +83,52 @@ class ImageTrainConfig:
     eval_size: int = 1000
     sample_every: int = 250
     checkpoint_every: int = 250
+    keep_checkpoints: bool = False
     time_budget_s: float | None = None
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)
         if self.n_steps < 0 or self.n_critic < 1 or self.batch_size < 2:
             raise ValueError("n_steps must be >= 0, n_critic >= 1 and batch_size >= 2")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 turns the average off), got {self.ema_decay}")
         if self.amp not in ("auto", "off", "bf16", "fp16"):
             raise ValueError(f"amp must be 'auto', 'off', 'bf16' or 'fp16', got {self.amp!r}")
 
     def models(self) -> tuple[DCGANGenerator, DCGANCritic]:
-        return (DCGANGenerator(self.latent_dim, self.g_width),
+        return (DCGANGenerator(self.latent_dim, self.g_width, batchnorm=self.g_batchnorm, upsample=self.g_upsample),
                 DCGANCritic(self.c_width, norm=self.critic_norm))
 
 
 @dataclass
 class ImageHistory(History):
     """The toy loop's :class:`~course_utils.training.History` (every ``log_every`` steps) plus the
-    held-out Wasserstein estimate every ``eval_every`` steps."""
+    held-out Wasserstein estimate every ``eval_every`` steps. Used in notebook 08."""
 
     eval_step: list[int] = field(default_factory=list)
     heldout_w: list[float] = field(default_factory=list)
 
 
-# ----------------------------------------------------------------------------- precision
-def resolve_amp(amp: Amp, device: torch.device) -> str:
-    """The precision actually used: 'off', 'bf16' or 'fp16'."""
-    if amp == "auto":
-        if device.type == "cuda":
-            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        return "off"
-    if amp == "fp16" and device.type != "cuda":
-        raise ValueError("amp='fp16' needs a CUDA device (with a GradScaler); use 'bf16' or 'off' here.")
-    return amp
+@torch.no_grad()
+def update_ema(average: nn.Module, model: nn.Module, decay: float, step: int = 10**9) -> None:
+    """Move ``average``'s weights towards ``model``'s: ``avg <- d * avg + (1 - d) * w``; buffers are copied.
 
-
-def autocast(device: torch.device, mode: str):
-    """An autocast context for ``mode`` ('off' gives a no-op context)."""
-    if mode == "off":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if mode == "bf16" else torch.float16
-    return torch.autocast(device_type=device.type, dtype=dtype)
-
-
-def make_scaler(device: torch.device, mode: str) -> torch.amp.GradScaler | None:
-    """A GradScaler for fp16, ``None`` otherwise."""
-    return torch.amp.GradScaler(device.type) if mode == "fp16" else None
-
-
-def amp_gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, *, mode: str = "off",
-                         scaler: torch.amp.GradScaler | None = None,
-                         alpha: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The gradient penalty under mixed precision; returns ``(penalty, per-sample gradient norms)``.
-
-    With a ``scaler`` (fp16): the scores are scaled before ``autograd.grad`` and the
-    gradients are unscaled afterwards, by hand, before the norm. The penalty itself is
-    computed inside autocast. Call it *outside* any autocast region.
+    ``d = min(decay, (1 + step) / (10 + step))`` so that the average forgets its random start
+    quickly in the first steps. Used in notebook 08.
     """
-    device = real.device
-    xhat = interpolate(real.detach(), fake.detach(), alpha).requires_grad_(True)
-    with autocast(device, mode):
-        scores = critic(xhat)
-    out = scores.float().sum()
-    if scaler is not None:
-        out = scaler.scale(out)
-    (grads,) = torch.autograd.grad(out, xhat, create_graph=True)
-    if scaler is not None:
-        grads = grads / scaler.get_scale()  # unscale; stays differentiable
-    with autocast(device, mode):
-        norms = grads.flatten(start_dim=1).float().norm(2, dim=1)
-        penalty = ((norms - 1.0) ** 2).mean()
-    return penalty, norms.detach()
+    d = min(decay, (1.0 + step) / (10.0 + step))
+    for pa, pm in zip(average.parameters(), model.parameters(), strict=True):
+        pa.lerp_(pm.detach(), 1.0 - d)
+    for ba, bm in zip(average.buffers(), model.buffers(), strict=True):
+        ba.copy_(bm)
 
 
 # ----------------------------------------------------------------------------- trainer
 class ImageWGANGP:
-    """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it."""
+    """Holds the models, optimizers, scalers, data and history of one run; ``train()`` continues it.
+
+    Used in notebook 08.
+    """
 
     def __init__(self, config: ImageTrainConfig | None = None, device: torch.device | str | None = None,
                  train_images: torch.Tensor | None = None, heldout_images: torch.Tensor | None = None,
@@ -184,6 +138,8 @@ class ImageWGANGP:
         self.mode = resolve_amp(config.amp, self.device)
         torch.manual_seed(config.seed)
         self.generator, self.critic = (m.to(self.device) for m in config.models())
+        # exponential moving average of the generator's weights (Yazici et al., 2019): sampled, never trained
+        self.ema = copy.deepcopy(self.generator).requires_grad_(False) if config.ema_decay > 0 else None
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=config.betas)
         self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=config.lr, betas=config.betas)
         self.scaler_g = make_scaler(self.device, self.mode)
@@ -213,7 +169,7 @@ class ImageWGANGP:
             fake_scores = self.critic(fake).float()
         penalty, norms = amp_gradient_penalty(self.critic, real, fake, mode=self.mode, scaler=self.scaler_c)
         loss = critic_loss(real_scores, fake_scores, penalty, cfg.lambda_gp)
-        _backward_and_step(loss, self.opt_c, self.scaler_c)
+        backward_and_step(loss, self.opt_c, self.scaler_c)
         return {"loss": loss.detach(), "w": (real_scores.mean() - fake_scores.mean()).detach(),
                 "penalty": penalty.detach(), "grad_norm": norms.mean()}
 
@@ -224,15 +180,22 @@ class ImageWGANGP:
         with autocast(dev, self.mode):
             fake = self.generator(self.generator.sample_latent(cfg.batch_size))
             loss = generator_loss(self.critic(fake).float())
-        _backward_and_step(loss, self.opt_g, self.scaler_g)
+        backward_and_step(loss, self.opt_g, self.scaler_g)
         self.critic.requires_grad_(True)
+        if self.ema is not None:
+            update_ema(self.ema, self.generator, self.config.ema_decay, self.step)
         return loss.detach()
+
+    @property
+    def sampler_generator(self) -> nn.Module:
+        """The generator to sample and evaluate: the weight average when there is one."""
+        return self.ema if self.ema is not None else self.generator
 
     @torch.no_grad()
     def heldout_wasserstein(self) -> float:
         """``mean D(held-out real) - mean D(fresh fakes)``: the critic's W estimate on images it never trained on."""
         # fixed noise: evaluations do not consume the training random stream (resume stays exact)
-        fake = self.generator.sample(len(self.heldout), generator=torch.Generator().manual_seed(4321)).to(self.device)
+        fake = self.sampler_generator.sample(len(self.heldout), generator=torch.Generator().manual_seed(4321)).to(self.device)
         self.critic.eval()
         with autocast(self.device, self.mode):
             w = self.critic(self.heldout).float().mean() - self.critic(fake).float().mean()
@@ -242,10 +205,11 @@ class ImageWGANGP:
     @torch.no_grad()
     def sample_grid(self) -> torch.Tensor:
         """64 images from the fixed noise, in ``[0, 1]`` on the CPU, shape ``(64, 1, 28, 28)``."""
-        was = self.generator.training
-        self.generator.eval()
-        out = self.generator(self.fixed_noise.to(self.device))
-        self.generator.train(was)
+        g = self.sampler_generator
+        was = g.training
+        g.eval()
+        out = g(self.fixed_noise.to(self.device))
+        g.train(was)
         return image_data.from_unit_range(out).cpu()
 
     def train(self, n_steps: int | None = None, progress: bool = True, time_budget_s: float | None = None) -> ImageHistory:
@@ -287,6 +251,8 @@ class ImageWGANGP:
                               title=f"step {self.step}")
             if self.out_dir is not None and cfg.checkpoint_every and (self.step % cfg.checkpoint_every == 0 or last):
                 self.save(self.out_dir / "checkpoint.pt")
+                if cfg.keep_checkpoints:
+                    self.save(self.out_dir / "checkpoints" / f"step_{self.step:06d}.pt")
             bar.update(1)
             if out_of_time:
                 break
@@ -302,6 +268,7 @@ class ImageWGANGP:
             "seconds": self.seconds,
             "generator": self.generator.state_dict(),
             "critic": self.critic.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
             "opt_g": self.opt_g.state_dict(),
             "opt_c": self.opt_c.state_dict(),
             "scaler_g": self.scaler_g.state_dict() if self.scaler_g is not None else None,
@@ -317,6 +284,8 @@ class ImageWGANGP:
             raise ValueError("Not a training checkpoint of course_utils.image_training (no optimizer states).")
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_c.load_state_dict(state["opt_c"])
         for scaler, key in ((self.scaler_g, "scaler_g"), (self.scaler_c, "scaler_c")):
@@ -349,39 +318,21 @@ class ImageWGANGP:
         return trainer
 
 
-# ----------------------------------------------------------------------------- outputs
-def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None) -> Path:
-    """Save images in ``[0, 1]``, shape ``(N, 1, H, W)``, as one PNG grid."""
-    from matplotlib.image import imsave
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    imsave(path, make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
-    return path
-
-
-def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
-    """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them."""
-    images = images.detach().float().cpu()
-    n, _, h, w = images.shape
-    ncol = nrow
-    nrows = (n + ncol - 1) // ncol
-    grid = np.ones((nrows * (h + pad) + pad, ncol * (w + pad) + pad), dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, ncol)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = images[i, 0].numpy()
-    return grid
-
-
+# ----------------------------------------------------------------------------- release files
 def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | None = None) -> Path:
-    """Write a small file with the generator and critic weights, config, history and ``extra`` info."""
+    """Write a small file with the generator and critic weights, config, history and ``extra`` info.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     release = {
         "format": "wgan-course-image-pretrained/1",
         "config": state["config"],
         "step": state["step"],
         "seconds": state["seconds"],
-        "generator": state["generator"],
+        # the weight average when the run kept one: it is the generator worth sampling
+        "generator": state["ema"] if state.get("ema") is not None else state["generator"],
+        "generator_weights": "ema" if state.get("ema") is not None else "raw",
         "critic": state["critic"],
         "history": state["history"],
         "info": extra or {},
@@ -392,7 +343,10 @@ def export_pretrained(checkpoint: str | Path, out: str | Path, extra: dict | Non
 
 
 def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | None = None):
-    """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics."""
+    """``(generator, critic, info)`` from an exported file; ``info`` holds config, step, history and metrics.
+
+    Used in notebook 08.
+    """
     state = image_data.load_shipped(
         path, "train one with `python -m course_utils.image_training train` and export it.")
     if state.get("format") == "wgan-course-image-checkpoint/1":
@@ -409,13 +363,33 @@ def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | 
 
 
 def hardware_summary(device: torch.device) -> str:
+    """The hardware line recorded beside a trained generator. Not called in a notebook (used by the package and its commands)."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (CUDA)"
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores"
 
 
+def seconds_until_utc(hhmm: str) -> float:
+    """Seconds from now until the next ``HH:MM`` UTC (0 if the string names the current minute).
+
+    Not called in a notebook (used by the package and its commands).
+    """
+    import datetime as dt
+
+    try:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+    except ValueError:
+        raise ValueError(f"--stop-at wants HH:MM in UTC, got {hhmm!r}") from None
+    now = dt.datetime.now(dt.UTC)
+    stop = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if stop <= now - dt.timedelta(minutes=1):
+        stop += dt.timedelta(days=1)
+    return max(0.0, (stop - now).total_seconds())
+
+
 # ----------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
+    """The command line. Not called in a notebook (used by the package and its commands)."""
     parser = argparse.ArgumentParser(prog="python -m course_utils.image_training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -425,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--resume", type=Path, help="continue from this checkpoint (its config is used)")
     tr.add_argument("--steps", type=int, default=defaults.n_steps, help="generator steps to run (more, when resuming)")
     tr.add_argument("--time-budget", type=float, help="stop after this many seconds (a checkpoint is written)")
+    tr.add_argument("--stop-at", help="stop at this UTC time, HH:MM (a checkpoint is written); for background runs")
+    tr.add_argument("--keep-checkpoints", action="store_true", help="also keep checkpoints/step_NNNNNN.pt")
     tr.add_argument("--batch-size", type=int, default=defaults.batch_size)
     tr.add_argument("--n-critic", type=int, default=defaults.n_critic)
     tr.add_argument("--lambda-gp", type=float, default=defaults.lambda_gp)
@@ -433,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
     tr.add_argument("--g-width", type=int, default=defaults.g_width)
     tr.add_argument("--c-width", type=int, default=defaults.c_width)
+    tr.add_argument("--g-upsample", choices=["transposed", "nearest"], default=defaults.g_upsample)
+    tr.add_argument("--no-g-batchnorm", action="store_true", help="generator without BatchNorm")
+    tr.add_argument("--ema-decay", type=float, default=defaults.ema_decay, help="0 turns the weight average off")
     tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
     tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
     tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
@@ -463,12 +442,18 @@ def main(argv: list[str] | None = None) -> int:
         config = ImageTrainConfig(
             n_steps=args.steps, batch_size=args.batch_size, n_critic=args.n_critic, lambda_gp=args.lambda_gp,
             lr=args.lr, betas=tuple(args.betas), latent_dim=args.latent_dim, g_width=args.g_width,
-            c_width=args.c_width, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
+            c_width=args.c_width, g_upsample=args.g_upsample, g_batchnorm=not args.no_g_batchnorm,
+            ema_decay=args.ema_decay, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
             checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, eval_every=args.eval_every,
         )
         trainer = ImageWGANGP(config, device=device, out_dir=args.out)
     print(f"device {device} ({hardware_summary(device)}), precision {trainer.mode}, data {trainer.config.data}")
-    trainer.train(args.steps, time_budget_s=args.time_budget)
+    budget = args.time_budget
+    if args.stop_at:
+        budget = min(budget or float("inf"), seconds_until_utc(args.stop_at))
+    if args.keep_checkpoints:
+        trainer.config.keep_checkpoints = True
+    trainer.train(args.steps, time_budget_s=budget)
     path = trainer.save(args.out / "checkpoint.pt")
     summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),
                "precision": trainer.mode, "heldout_w_last": trainer.history.heldout_w[-1:]}
@@ -480,15 +465,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def show_grid(images: torch.Tensor, ax=None, title: str = "Samples", nrow: int = 8, unit_range: bool = False):
-    """Draw images as one grid on ``ax`` (made if None); ``unit_range=True`` when they are in ``[-1, 1]``."""
-    import matplotlib.pyplot as plt
-
-    if unit_range:
-        images = image_data.from_unit_range(images)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5 * ((len(images) + nrow - 1) // nrow) / nrow + 0.4))
-    ax.imshow(make_grid(images, nrow), cmap="gray", vmin=0.0, vmax=1.0)
-    ax.set(title=title, xlabel=f"{nrow} images per row (28 x 28 pixels each)", ylabel="", xticks=[], yticks=[])
-    return ax

@@ -36,3 +36,19 @@ def test_critic_scores_are_per_sample():
     c = DCGANCritic(width=4, norm="layernorm")
     x = torch.randn(4, 1, 28, 28)
     torch.testing.assert_close(c(x)[:2], c(x[:2]))
+
+
+@pytest.mark.parametrize("upsample", ["transposed", "nearest"])
+def test_generator_upsampling_options(upsample):
+    torch.manual_seed(0)
+    g = DCGANGenerator(latent_dim=8, width=4, upsample=upsample)
+    x = g(torch.randn(3, 8))
+    assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
+    kinds = {type(m).__name__ for m in g.modules()}
+    assert ("ConvTranspose2d" in kinds) == (upsample == "transposed")
+    assert ("Upsample" in kinds) == (upsample == "nearest")
+
+
+def test_generator_rejects_unknown_upsampling():
+    with pytest.raises(ValueError, match="upsample"):
+        DCGANGenerator(upsample="bilinear")

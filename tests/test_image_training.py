@@ -56,9 +56,10 @@ def test_scaler_recipe_unscales_before_the_norm():
     torch.testing.assert_close(p_s, p_ref, rtol=1e-5, atol=1e-6)
 
 
-def _tiny(seed=0):
+def _tiny(seed=0, **kw):
     return ImageTrainConfig(n_steps=4, batch_size=8, n_critic=2, latent_dim=8, g_width=2, c_width=2, amp="off",
-                            seed=seed, log_every=1, eval_every=1, eval_size=16, sample_every=2, checkpoint_every=0)
+                            seed=seed, log_every=1, eval_every=1, eval_size=16, sample_every=2, checkpoint_every=0,
+                            **{"ema_decay": 0.9, **kw})
 
 
 def _data():
@@ -66,12 +67,13 @@ def _data():
     return torch.rand(64, 1, 28, 28, generator=g) * 2 - 1, torch.rand(16, 1, 28, 28, generator=g) * 2 - 1
 
 
-def test_resume_continues_identically(tmp_path):
+@pytest.mark.parametrize("upsample", ["transposed", "nearest"])
+def test_resume_continues_identically(tmp_path, upsample):
     train, held = _data()
-    straight = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    straight = ImageWGANGP(_tiny(g_upsample=upsample), device="cpu", train_images=train, heldout_images=held)
     straight.train(4, progress=False)
 
-    first = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    first = ImageWGANGP(_tiny(g_upsample=upsample), device="cpu", train_images=train, heldout_images=held)
     first.train(2, progress=False)
     path = first.save(tmp_path / "ck.pt")
     torch.manual_seed(999)  # whatever happens in between must not matter
@@ -85,7 +87,39 @@ def test_resume_continues_identically(tmp_path):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     for a, b in zip(straight.critic.parameters(), resumed.critic.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for a, b in zip(straight.ema.state_dict().values(), resumed.ema.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert straight.history.critic_loss == resumed.history.critic_loss
+    assert straight.history.heldout_w == resumed.history.heldout_w
+
+
+def test_ema_is_a_moving_average_and_is_what_gets_sampled():
+    from course_utils.image_training import update_ema
+
+    avg, model = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        avg.weight.fill_(0.0), model.weight.fill_(1.0)
+    update_ema(avg, model, decay=0.9)  # late step: d = 0.9
+    torch.testing.assert_close(avg.weight, torch.full_like(avg.weight, 0.1))
+    update_ema(avg, model, decay=0.999, step=0)  # warm-up: d = 1/10
+    torch.testing.assert_close(avg.weight, torch.full_like(avg.weight, 0.1 * 0.1 + 0.9))
+    train, held = _data()
+    t = ImageWGANGP(_tiny(), device="cpu", train_images=train, heldout_images=held)
+    t.train(2, progress=False)
+    assert t.sampler_generator is t.ema and not any(p.requires_grad for p in t.ema.parameters())
+    assert not torch.equal(t.ema.project[0].weight, t.generator.project[0].weight)
+    off = ImageWGANGP(_tiny(ema_decay=0.0), device="cpu", train_images=train, heldout_images=held)
+    assert off.ema is None and off.sampler_generator is off.generator
+    with pytest.raises(ValueError, match="ema_decay"):
+        _tiny(ema_decay=1.0)
+
+
+def test_stop_at_parses_utc_times():
+    from course_utils.image_training import seconds_until_utc
+
+    assert 0 <= seconds_until_utc("00:00") <= 24 * 3600
+    with pytest.raises(ValueError, match="HH:MM"):
+        seconds_until_utc("10h15")
 
 
 def test_export_and_load_pretrained(tmp_path):
@@ -95,6 +129,7 @@ def test_export_and_load_pretrained(tmp_path):
     out = export_pretrained(t.save(tmp_path / "ck.pt"), tmp_path / "g.pt", {"note": "x"})
     g, c, info = load_pretrained(out, device="cpu")
     assert info["step"] == 1 and info["info"]["note"] == "x"
+    torch.testing.assert_close(g.project[0].weight, t.ema.project[0].weight.cpu())  # the average is exported
     assert g.sample(3).shape == (3, 1, 28, 28) and c(g.sample(3)).shape == (3, 1)
 
 
@@ -116,3 +151,22 @@ def test_train_from_scratch_on_cuda_or_when_asked(monkeypatch):
     monkeypatch.setenv(TRAIN_IMAGES_ENV_VAR, "later")
     with pytest.raises(ValueError, match="WGAN_COURSE_TRAIN_IMAGES"):
         train_from_scratch(torch.device("cpu"))
+
+
+def test_auto_precision_uses_native_bf16_only(monkeypatch):
+    """A T4 (capability 7.5, bf16 only emulated) gets fp16 + GradScaler; an A100 (8.0) gets bf16."""
+    from course_utils import image_training as it
+
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+
+    def emulating(including_emulation=True):
+        return including_emulation
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", emulating)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
+    assert it.resolve_amp("auto", cuda) == "fp16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
+    assert it.resolve_amp("auto", cuda) == "bf16"
+    assert it.resolve_amp("auto", torch.device("cpu")) == "off"
