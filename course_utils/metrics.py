@@ -5,6 +5,8 @@ and the critic's own estimate of W1.
 * :func:`exact_w1` - exact W1 between two empirical distributions in any dimension with the
   same number of points (an optimal assignment, :func:`scipy.optimize.linear_sum_assignment`).
 * :func:`critic_w1_estimate` - ``E D(real) - E D(fake)``, what a (near-)optimal critic says W1 is.
+* :func:`frechet_distance` - the Frechet distance between two Gaussians (the core of FID).
+* :func:`js_divergence` - the Jensen-Shannon divergence of two discrete distributions.
 * :func:`mode_coverage` - modes captured and the fraction of high-quality samples, the
   measure of VEEGAN (Srivastava et al., 2017) and PacGAN (Lin et al., 2018): a sample is of
   *high quality* when it lies within ``n_sigma`` standard deviations of its nearest mode, and a
@@ -19,12 +21,23 @@ import numpy as np
 import torch
 from torch import nn
 
+__all__ = [
+    "wasserstein_1d",
+    "exact_w1",
+    "critic_w1_estimate",
+    "frechet_distance",
+    "js_divergence",
+    "ModeStats",
+    "mode_coverage",
+]
+
 
 def wasserstein_1d(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Exact W1 between two 1-D empirical distributions with the same number of points.
 
     In one dimension the optimal transport plan matches the sorted samples in
-    order, so W1 is the mean absolute difference of the sorted values.
+    order, so W1 is the mean absolute difference of the sorted values. The inputs are not
+    changed. Used in notebook 02.
     """
     x, y = torch.as_tensor(x).flatten(), torch.as_tensor(y).flatten()
     if x.numel() != y.numel() or x.numel() == 0:
@@ -47,7 +60,7 @@ def exact_w1(x: torch.Tensor, y: torch.Tensor) -> float:
     Both are ``(N, d)`` with the same ``N``: each point carries mass ``1/N``, so an optimal
     transport plan is a permutation (Birkhoff - von Neumann) and W1 is the mean distance of the
     optimal one-to-one matching, found with :func:`scipy.optimize.linear_sum_assignment`.
-    Cost grows like ``N^3``: a few thousand points take seconds.
+    Cost grows like ``N^3``: a few thousand points take seconds. Used in notebooks 01, 03 and 07.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -69,7 +82,7 @@ def critic_w1_estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor
     """The critic's estimate of W1, ``mean D(real) - mean D(fake)``, without gradients.
 
     Use held-out samples (not the batch the critic was just trained on). The critic is put in
-    eval mode for the evaluation and restored afterwards.
+    eval mode for the evaluation and restored afterwards. Used in notebooks 03 and 07.
     """
     was_training = critic.training
     critic.eval()
@@ -79,6 +92,67 @@ def critic_w1_estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor
     finally:
         critic.train(was_training)
     return float(value)
+
+
+def _as_array(x: torch.Tensor | np.ndarray, name: str, ndim: int) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {array.shape}.")
+    return array
+
+
+def frechet_distance(
+    mu1: torch.Tensor | np.ndarray,
+    sigma1: torch.Tensor | np.ndarray,
+    mu2: torch.Tensor | np.ndarray,
+    sigma2: torch.Tensor | np.ndarray,
+) -> float:
+    """Frechet distance ``||mu1 - mu2||^2 + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))`` of two Gaussians.
+
+    Means of shape ``(d,)`` and covariances of shape ``(d, d)`` (NumPy arrays or tensors).
+    The trace of the matrix square root is computed as ``Tr((A^(1/2) sigma2 A^(1/2))^(1/2))``
+    with ``A = sigma1``, a symmetric matrix whose eigenvalues are real, so the result is a real
+    float even when ``sigma1 sigma2`` is not symmetric. Used in notebook 08.
+    """
+    m1, m2 = _as_array(mu1, "mu1", 1), _as_array(mu2, "mu2", 1)
+    s1, s2 = _as_array(sigma1, "sigma1", 2), _as_array(sigma2, "sigma2", 2)
+    d = m1.shape[0]
+    if m2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
+        raise ValueError(
+            f"frechet_distance needs means of shape (d,) and covariances of shape (d, d); got {m1.shape}, "
+            f"{s1.shape}, {m2.shape}, {s2.shape}."
+        )
+    s1, s2 = (s1 + s1.T) / 2, (s2 + s2.T) / 2
+    values, vectors = np.linalg.eigh(s1)
+    root1 = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    middle = root1 @ s2 @ root1
+    trace_root = float(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum())
+    diff = m1 - m2
+    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * trace_root)
+
+
+def js_divergence(p: torch.Tensor | np.ndarray, q: torch.Tensor | np.ndarray) -> float:
+    """Jensen-Shannon divergence of two discrete distributions, natural log (so at most log 2).
+
+    ``p`` and ``q`` are 1-D arrays (or tensors) of probabilities of the same length, each summing
+    to 1. ``JS = KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``; terms with zero
+    probability contribute nothing (``0 log 0 = 0``). Used in notebook 01.
+    """
+    a, b = _as_array(p, "p", 1), _as_array(q, "q", 1)
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(f"p and q need the same, non-zero length; got {a.shape} and {b.shape}.")
+    for name, x in (("p", a), ("q", b)):
+        if (x < 0).any() or abs(x.sum() - 1) > 1e-6:
+            raise ValueError(f"{name} must be probabilities: non-negative and summing to 1 (sum is {x.sum():.6g}).")
+    m = (a + b) / 2
+
+    def kl(x: np.ndarray) -> float:
+        mask = x > 0
+        return float((x[mask] * np.log(x[mask] / m[mask])).sum())
+
+    return 0.5 * kl(a) + 0.5 * kl(b)
 
 
 @dataclass(frozen=True)
@@ -100,7 +174,7 @@ def mode_coverage(
 
     A sample is of high quality when its distance to the nearest of ``centers`` ``(K, 2)`` is
     at most ``n_sigma * std``; a mode is captured when it is the nearest mode of at least one
-    high-quality sample (VEEGAN / PacGAN).
+    high-quality sample (VEEGAN / PacGAN). Used in notebooks 01, 03 and 07.
     """
     samples, centers = _as_points(samples, "samples"), _as_points(centers, "centers")
     if samples.shape[0] == 0 or centers.shape[0] == 0:
