@@ -78,10 +78,10 @@ _RECORDS = [
 ]
 _BY_NAME = {record.name: record for record in _RECORDS}
 _RECORDS += [
-    _variant("gp_fixed_requires_grad", _BY_NAME["gradient_penalty"], "06"),
-    _variant("critic_loss_fixed_sign", _BY_NAME["critic_loss"], "06"),
-    _variant("gp_fixed_per_sample_norm", _BY_NAME["gradient_penalty"], "06"),
-    _variant("gp_fixed_create_graph", _BY_NAME["gradient_penalty"], "06"),
+    _variant("gp_fixed_image_norm", _BY_NAME["gradient_penalty"], "06"),
+    _variant("gp_fixed_pixel_alpha", _BY_NAME["gradient_penalty"], "06"),
+    _variant("gp_critic_step_fixed", _BY_NAME["gp_critic_step"], "06"),
+    _variant("generator_step_fixed", _BY_NAME["generator_step"], "06"),
 ]
 
 #: Every exercise of the course, by name (in notebook order within each notebook).
