@@ -1,7 +1,7 @@
 """Named training recipes for the 2-D toy problems: model sizes plus a :class:`TrainConfig`.
 
 Notebook 7 chose these for *quality per CPU second* (the measurements are in that notebook
-and in :data:`MEASUREMENTS_TABLE` below); notebook 9 and the benchmark reuse them, so a comparison
+and in ``recipe_sweep.csv`` beside this module, see :func:`load_sweep`); notebook 9 and the benchmark reuse them, so a comparison
 between regularisers changes one thing at a time.
 
 Use::
@@ -18,9 +18,11 @@ with the step size of Adam, and the share of high-quality samples stays below ha
 
 from __future__ import annotations
 
+import csv
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -98,12 +100,23 @@ GP_OFFICIAL = _register(ToyRecipe(
                 "5 critic steps, batch 256, no decay.",
 ))
 
-#: Weight clipping with the same networks and budget as ``gp-fast`` (for side-by-side comparisons).
+#: Weight clipping with the WGAN paper's settings on the ``gp-fast`` networks (untuned; see ``CLIP_TUNED``).
 CLIP_FAST = _register(ToyRecipe(
     name="clip-fast",
     method="clip", clip_value=0.01, n_critic=5, lr=5e-5, decay_fraction=0.0,
     description="WGAN with weight clipping and the WGAN paper's settings (c = 0.01, RMSProp lr 5e-5, "
                 "5 critic steps, batch 256) on the gp-fast networks.",
+))
+
+
+#: Weight clipping tuned with the same effort as ``gp-fast`` in the race of notebook 7: the best of the same
+#: six-run grid (learning rate 1e-4 / 5e-4 / 2e-3, 2 or 5 critic steps; see :func:`race_tuning_table`).
+CLIP_TUNED = _register(ToyRecipe(
+    name="clip-tuned",
+    method="clip", clip_value=0.01, n_critic=2, lr=5e-4,
+    description="WGAN with weight clipping (c = 0.01, RMSProp as in the WGAN paper), tuned on the same grid as "
+                "gp-fast: lr 5e-4, 2 critic steps per generator step, batch 256, width 64, "
+                "linear learning-rate decay over the last 30% of the run.",
 ))
 
 
@@ -242,50 +255,65 @@ def train_recipe(
     return run
 
 
-#: The sweep behind ``gp-fast`` (8 Gaussians unless marked, seed 0 unless marked; one torch thread on a
-#: two-core CPU shared with other jobs). Recorded data, printed by notebook 7; not re-run there.
-MEASUREMENTS_TABLE: list[str] = [
-    'run                            width     lr     betas lambda batch n_crit decay  steps  CPU s steps/s  modes in 3sd',
-    '-------------------------------------------------------------------------------------------------------------------',
-    'official toy settings            512  1e-04 (0.5, 0.9)    0.1   256      5     -    160   62.4     2.6    6/8     5%',
-    'width 128, lr 1e-3               128  1e-03 (0.5, 0.9)    0.1   256      5     -   1200   63.7    18.8    6/8    24%',
-    '  lr 5e-4                        128  5e-04 (0.5, 0.9)    0.1   256      5     -   1200   50.8    23.6    8/8    52%',
-    '  betas (0, 0.9)                 128  1e-03 (0.0, 0.9)    0.1   256      5     -   1200   52.4    22.9    8/8    37%',
-    '  lambda 1                       128  1e-03 (0.5, 0.9)      1   256      5     -   1200   49.3    24.4    7/8    35%',
-    '  lambda 10                      128  1e-03 (0.5, 0.9)     10   256      5     -   1200   54.7    21.9    3/8     0%',
-    '  width 64                        64  1e-03 (0.5, 0.9)    0.1   256      5     -   1200   33.7    35.6    8/8    50%',
-    '  width 256                      256  1e-03 (0.5, 0.9)    0.1   256      5     -   1200  128.8     9.3    5/8    29%',
-    '  batch 512                      128  1e-03 (0.5, 0.9)    0.1   512      5     -   1200   81.6    14.7    8/8    56%',
-    '  n_critic 2                     128  1e-03 (0.5, 0.9)    0.1   256      2     -   1200   32.3    37.2    5/8    39%',
-    '  + lr decay                     128  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   55.3    21.7    8/8    83%',
-    '  + decay over 50%               128  1e-03 (0.5, 0.9)    0.1   256      5   50%   1200   51.7    23.2    8/8    81%',
-    '  + decay, seed 1                128  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   52.0    23.1    8/8    80%',
-    '  + decay, width 64               64  1e-03 (0.5, 0.9)    0.1   256      5   30%   1200   25.0    48.1    8/8    70%',
-    '  + decay, n_critic 2            128  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   48.4    49.6    8/8    94%',
-    'width 64, n_critic 2, decay       64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   21.6   110.9    8/8    87%',
-    '  1200 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   1200   15.1    79.6    8/8    66%',
-    '  6000 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   6000   73.5    81.7    8/8    96%',
-    '  seed 1                          64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.3    82.0    8/8    85%',
-    '  n_critic 1                      64  1e-03 (0.5, 0.9)    0.1   256      1   30%   4800   32.0   150.2    8/8    65%',
-    '  lambda 1                        64  1e-03 (0.5, 0.9)      1   256      2   30%   2400   30.0    80.1    8/8    89%',
-    '  lambda 10                       64  1e-03 (0.5, 0.9)     10   256      2   30%   2400   25.8    93.0    1/8     0%',
-    '  batch 512                       64  1e-03 (0.5, 0.9)    0.1   512      2   30%   2400   40.3    59.6    8/8    83%',
-    '  lr 4e-3                         64  4e-03 (0.5, 0.9)    0.1   256      2   30%   2400   34.7    69.1    8/8    95%',
-    'gp-fast (lr 2e-3)                 64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.5    81.3    8/8    94%',
-    '  600 steps                       64  2e-03 (0.5, 0.9)    0.1   256      2   30%    600    7.9    75.8    8/8    57%',
-    '  seed 1                          64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   26.7    89.9    8/8    93%',
-    '25 Gaussians, lr 1e-3             64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   33.3    72.2  25/25    25%',
-    '  seed 1                          64  1e-03 (0.5, 0.9)    0.1   256      2   30%   2400   30.2    79.5  25/25    20%',
-    '  3600 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   3600   48.5    74.3  25/25    62%',
-    '  6000 steps                      64  1e-03 (0.5, 0.9)    0.1   256      2   30%   6000   76.2    78.8  25/25    90%',
-    '  lr 4e-3                         64  4e-03 (0.5, 0.9)    0.1   256      2   30%   2400   32.1    74.7  25/25    25%',
-    '25 Gaussians, gp-fast             64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   29.4    81.6  25/25    40%',
-    '  seed 1                          64  2e-03 (0.5, 0.9)    0.1   256      2   30%   2400   28.3    84.9  25/25    35%',
-    '',
-    'Rows in a group change one thing from the unindented row above them. 8 Gaussians unless named, seed 0 unless named.',
-    'CPU s: CPU time of one torch thread while 4 to 8 other jobs shared the two cores, so steps/s is low and noisy',
-    '(an idle machine ran gp-fast at about 80 to 110 steps/s). modes and in 3sd: 5000 samples at the end.',
-]
+SWEEP_FILE = Path(__file__).with_name("recipe_sweep.csv")
+_SWEEP_COLUMNS = [("run", 30, "s"), ("width", 5, "d"), ("lr", 7, "s"), ("betas", 10, "s"), ("lambda_gp", 6, "g"),
+                  ("batch", 5, "d"), ("n_critic", 6, "d"), ("decay", 5, "s"), ("steps", 6, "d"), ("cpu_s", 6, ".1f"),
+                  ("steps_per_s", 7, ".1f"), ("modes", 6, "s"), ("hq", 6, "s")]
 
-__all__ = ["ToyRecipe", "RECIPES", "GP_FAST", "GP_OFFICIAL", "CLIP_FAST", "get_recipe", "train_recipe",
-           "RecipeRun", "TracePoint", "evaluate", "MEASUREMENTS_TABLE"]
+
+def load_sweep(path: Path | str = SWEEP_FILE) -> list[dict]:
+    """The recorded sweep behind ``gp-fast`` (``recipe_sweep.csv``), one dict per run, numbers parsed.
+
+    Recorded data, printed by notebook 7 (section 5); the notebook does not re-run it.
+    """
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    ints, floats = ("width", "batch", "n_critic", "steps", "modes_captured", "n_modes"), \
+        ("lr", "beta1", "beta2", "lambda_gp", "decay", "cpu_s", "steps_per_s", "hq_fraction")
+    for row in rows:
+        row.update({k: int(row[k]) for k in ints})
+        row.update({k: float(row[k]) for k in floats})
+    return rows
+
+
+RACE_TUNING_FILE = Path(__file__).with_name("race_tuning.csv")
+
+
+def race_tuning_table(path: Path | str = RACE_TUNING_FILE) -> str:
+    """The grid that tuned both methods of notebook 7's race (``race_tuning.csv``) as a text table."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    lines = [f"{'method':9s} {'optimiser':16s} {'lr':>7s} {'n_critic':>8s} {'steps':>6s} {'CPU s':>6s} "
+             f"{'modes':>6s} {'in 3sd':>7s} {'W1':>6s}"]
+    best = {m: max((r for r in rows if r["method"] == m), key=lambda r: float(r["hq_fraction"])) for m in
+            {r["method"] for r in rows}}
+    for r in rows:
+        mark = "  <- chosen" if r is best[r["method"]] else ""
+        lines.append(f"{r['method']:9s} {r['optimizer']:16s} {float(r['lr']):7.0e} {r['n_critic']:>8s} {r['steps']:>6s} "
+                     f"{float(r['cpu_s']):6.1f} {r['modes_captured'] + '/' + r['n_modes']:>6s} "
+                     f"{100 * float(r['hq_fraction']):6.1f}% {float(r['w1']):6.3f}{mark}")
+    return "\n".join(lines)
+
+
+def sweep_table(rows: list[dict] | None = None) -> str:
+    """The sweep as a fixed-width text table (notebook 7 prints it)."""
+    rows = load_sweep() if rows is None else rows
+    header = " ".join(f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, w, _) in enumerate(_SWEEP_COLUMNS))
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        cells = dict(r, lr=f"{r['lr']:.0e}", betas=f"({r['beta1']:g}, {r['beta2']:g})",
+                     decay=f"{100 * r['decay']:.0f}%" if r["decay"] else "-",
+                     modes=f"{r['modes_captured']}/{r['n_modes']}", hq=f"{100 * r['hq_fraction']:.0f}%")
+        lines.append(" ".join(f"{cells[n]:<{w}{fmt}}" if i == 0 else f"{cells[n]:>{w}{fmt}}"
+                              for i, (n, w, fmt) in enumerate(_SWEEP_COLUMNS)))
+    lines.append("Indented runs change one thing from the unindented run above them; hq: share within 3 sigma of a mode.")
+    return "\n".join(lines)
+
+
+__all__ = ["ToyRecipe", "RECIPES", "GP_FAST", "GP_OFFICIAL", "CLIP_FAST", "CLIP_TUNED", "get_recipe", "train_recipe",
+           "RecipeRun", "TracePoint", "evaluate", "SWEEP_FILE", "load_sweep", "sweep_table",
+           "RACE_TUNING_FILE", "race_tuning_table"]
+
+#: The sweep as printed lines (kept for notebook 7 until it calls :func:`sweep_table`); the data is the CSV file.
+MEASUREMENTS_TABLE: list[str] = sweep_table().splitlines()
+__all__ += ["MEASUREMENTS_TABLE"]

@@ -16,8 +16,9 @@ Spectral normalisation is not a penalty but a change of the critic: build it wit
   it and call it the Lipschitz penalty (:data:`lipschitz_penalty` is the same function).
 * :func:`r1_penalty`: ``||grad D(real)||^2`` on real data only (Mescheder et al., 2018);
   their regulariser is ``gamma / 2`` times it, so the weight is ``gamma / 2``.
-* :func:`dragan_penalty`: ``(||g|| - 1)^2`` at points near real data, ``x + alpha * delta``
-  with ``delta = 0.5 * std(x) * U(0, 1)`` (Kodali et al., 2017, as in their code).
+* :func:`dragan_penalty`: ``(||g|| - 1)^2`` at points near real data, ``x + alpha * delta``.
+  The paper (Kodali et al., 2017) perturbs with ``delta ~ N(0, c I)``; their released code,
+  which we follow, uses ``delta = 0.5 * std(x) * U(0, 1)`` per element.
 
 :data:`VARIANTS` lists the variants the last notebook compares, each with its paper's
 weight, the course's weight for the 2-D toys, the loss it is meant for, and how to build its
@@ -264,7 +265,7 @@ VARIANTS: dict[str, Variant] = {
     "dragan": Variant(
         "dragan", "DRAGAN", dragan_penalty, 10.0, 1.0, loss="nonsaturating", formula="(||g|| - 1)^2",
         where="perturbed real data",
-        reference="Kodali et al. 2017",
+        reference="Kodali et al. 2017 (paper: N(0, cI) noise; released code, used here: 0.5 std U(0, 1))",
     ),
     "sn": Variant(
         "sn", "spectral norm", None, 0.0, 0.0, spectral_norm=True, formula="none: W / sigma_max(W) in every layer",
