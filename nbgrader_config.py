@@ -11,7 +11,7 @@ assignment in ``grading_work/source/<assignment>/`` and run nbgrader from the re
     nbgrader generate_feedback wgan_gp
     nbgrader export --to grades.csv
 
-``python -m course_utils.student`` makes the same student versions (plus the
+``python -m course_tools student`` makes the same student versions (plus the
 ``raises-exception`` tags); nbgrader grades either.
 """
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent
 c.CourseDirectory.root = str(ROOT / "grading_work")
 c.CourseDirectory.course_id = "wgan-gp-course"
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'grading_work' / 'gradebook.db'}"
-# The same stub as course_utils.student (the exercise name is not known to nbgrader here).
+# The same stub as course_tools student (the exercise name is not known to nbgrader here).
 c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("Replace this line with your code. '
     'The hint below this cell helps.")'

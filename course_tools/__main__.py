@@ -20,21 +20,10 @@ commands:
 Each command has its own --help, e.g. python -m course_tools student --help
 """
 
-#: Used by ``grade`` until the grading subpackage exists (it is being built beside this).
-GRADE_FALLBACK = ("course_utils.grade", "main")
-
-
 def load(command: str):
     """The ``main(argv)`` function of ``command`` (imported now, not before)."""
     module, function = COMMANDS[command]
-    try:
-        return getattr(importlib.import_module(module), function)
-    except ModuleNotFoundError as err:
-        # the grading subpackage is optional while it is being written; fall back to the old grader
-        if command != "grade" or err.name not in {"course_tools.grading", "course_tools.grading.cli"}:
-            raise
-        module, function = GRADE_FALLBACK
-        return getattr(importlib.import_module(module), function)
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: list[str] | None = None) -> int:

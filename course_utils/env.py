@@ -111,7 +111,7 @@ def default_num_threads() -> int:
     """Threads for torch on the CPU.
 
     The course's models are small (a few hundred units wide, batches of a few
-    hundred). On the idle 2-core development machine, ``python -m course_utils.bench``
+    hundred). On the idle 2-core development machine, ``python -m course_tools bench``
     measured a WGAN-GP critic step 1.6x faster with two threads than with one (3x512
     MLP, batch 256: 48.7 -> 30.5 ms; DCGAN critic, batch 64: 63.0 -> 37.9 ms). But a
     two-thread process slows down sharply as soon as the other core is busy (the

@@ -161,4 +161,3 @@ def check_for(name: str) -> Callable | None:
     return EXERCISES[name].check if name in EXERCISES else None
 
 
-_check_for = check_for  # the old private name, still used by course_utils/grade.py on main

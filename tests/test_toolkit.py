@@ -14,8 +14,6 @@ from course_tools import __main__ as cli
 from course_tools import paths
 
 REPO = Path(__file__).resolve().parents[1]
-#: Temporary alias kept for course_utils/grade.py until the grader moves (delete both together).
-ALIAS = "student.py"
 
 
 def _imports(path: Path) -> set[str]:
@@ -30,8 +28,6 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted((REPO / "course_utils").glob("*.py")), ids=lambda p: p.name)
 def test_learner_package_never_imports_the_toolkit(path):
-    if path.name == ALIAS and (REPO / "course_utils" / "grade.py").exists():
-        pytest.skip("alias for course_utils.grade until the grader moves")
     bad = sorted(n for n in _imports(path) if n.split(".")[0] == "course_tools")
     assert not bad, f"{path.name} imports the toolkit: {bad}"
 

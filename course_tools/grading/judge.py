@@ -52,7 +52,7 @@ def _close(got: list[float], want: list[float]) -> bool:
     """Equal to float32 round-off: each entry within ATOL + RTOL * (|entry| + largest |entry|)."""
     scale = max((abs(w) for w in want), default=0.0)
     return len(got) == len(want) and all(
-        math.isfinite(g) and abs(g - w) <= ATOL + RTOL * (abs(w) + scale) for g, w in zip(got, want))
+        math.isfinite(g) and abs(g - w) <= ATOL + RTOL * (abs(w) + scale) for g, w in zip(got, want, strict=False))
 
 
 def _show(vals: list[float]) -> str:
@@ -72,7 +72,7 @@ def _compare_one(key: str, got, want) -> str:
         g, w = got.get("values"), want["values"]
         if not isinstance(g, list) or len(g) != len(w):
             return f"{key}: wrong gradients"
-        for gi, wi in zip(g, w):
+        for gi, wi in zip(g, w, strict=False):
             if not isinstance(gi, list) or not all(isinstance(v, (int, float)) for v in gi):
                 return f"{key}: wrong gradients"
             if len(gi) != len(wi) or (wi and not gi) or not _close([float(v) for v in gi], wi):

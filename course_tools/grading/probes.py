@@ -169,7 +169,7 @@ def clip_probe(seed: int):
 
     def observe(out):
         now = list(net.parameters())
-        same = len(now) == len(params) and all(a is b for a, b in zip(now, params))
+        same = len(now) == len(params) and all(a is b for a, b in zip(now, params, strict=False))
         leaves = all(p.requires_grad and p.grad_fn is None for p in now)
         return {"returned": _tensor(out), "params": _tensor(torch.cat([p.detach().flatten() for p in now])),
                 "same_objects": {"type": "flag", "values": [float(same and leaves)]}}

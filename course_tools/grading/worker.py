@@ -34,11 +34,10 @@ def main() -> int:
     import math
 
     import numpy as np
+    import probes
     import torch
     import torch.nn.functional as F
     from torch import nn
-
-    import probes
 
     torch.set_num_threads(1)
     ns: dict = {"__name__": "__main__", "torch": torch, "nn": nn, "F": F, "np": np, "math": math}

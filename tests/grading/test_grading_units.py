@@ -122,7 +122,7 @@ raise RuntimeError(" ".join(seen))
 
 @needs_bwrap
 def test_a_detached_grandchild_dies_with_the_sandbox(tmp_path):
-    marker = "grader-orphan-test-%d" % os.getpid()
+    marker = f"grader-orphan-test-{os.getpid()}"
     src = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '600'])\n"
            f"raise RuntimeError('{marker}')")
     sandbox.run_worker({"chunks": [{"cell": 0, "source": src}], "exercises": [], "seed": 1})
