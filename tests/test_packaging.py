@@ -15,7 +15,8 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 REQUIREMENTS = {re.split(r"[<>=\[ ]", line)[0].lower() for line in (REPO / "requirements.txt").read_text().splitlines()
                 if line.strip() and not line.startswith("#")}
 #: import name -> the requirement that provides it
-PROVIDED_BY = {"IPython": "ipykernel", "course_utils": None, "course_tools": None}
+PROVIDED_BY = {"IPython": "ipykernel", "course_utils": None, "course_tools": None,
+               "probes": None}  # course_tools/grading/probes.py, imported by name inside the sandbox
 
 
 def _imports(source: str) -> set[str]:

@@ -97,11 +97,14 @@ def _command(scratch: Path, grader: Path, use_bwrap: bool) -> tuple[list[str], d
         return [python, "-I", str(grader / "worker.py")], env, str(scratch)
     cmd = [bwrap_path() or "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
            "--cap-drop", "ALL", "--new-session", "--die-with-parent", "--clearenv"]
+    # /tmp is a small private tmpfs made first, so that a virtual environment living under /tmp
+    # (a CI clone, say) can still be bound read-only on top of it.
+    cmd += ["--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
     for p in _ro_paths():
         cmd += ["--ro-bind", p, p]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--ro-bind", str(grader), "/grader",
             "--size", str(SCRATCH_BYTES), "--perms", "1777", "--tmpfs", "/scratch",
-            "--symlink", "/scratch", "/tmp", "--remount-ro", "/", "--chdir", "/scratch"]
+            "--remount-ro", "/", "--chdir", "/scratch"]
     for k, v in env.items():
         cmd += ["--setenv", k, v]
     # -I would drop PYTHONPATH; -s -E are not used so that PYTHONPATH reaches /grader

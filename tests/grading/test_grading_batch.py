@@ -117,8 +117,17 @@ def test_points(batch, student):
         if row["student"] == student:
             got.setdefault(row["notebook"], {})[row["grade_id"][5:]] = float(row["points"])
     for notebook, points in expected.items():
-        assert got.get(notebook) == {k: float(v) for k, v in points.items()}, (
+        graded = {k: v for k, v in got.get(notebook, {}).items() if k in points}
+        assert graded == {k: float(v) for k, v in points.items()}, (
             student, [r["feedback"] for r in batch["rows"] if r["student"] == student])
+
+
+def test_exercises_without_probes_are_left_to_the_instructor(batch):
+    """The training-step exercises have no behavioural probes yet: their rows say so plainly."""
+    steps = [r for r in batch["rows"] if r["grade_id"][5:] in {"clip_critic_step", "generator_step"}]
+    assert steps, "notebook 03's step exercises should appear in the gradebook"
+    handed_in = [r for r in steps if "handed in" not in r["feedback"]]
+    assert handed_in and all("grade it by hand" in r["feedback"] for r in handed_in)
 
 
 def test_masters_code_and_grades_untouched(batch):
