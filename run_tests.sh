@@ -5,7 +5,7 @@
 #
 #   bash run_tests.sh                 # everything
 #   bash run_tests.sh -k checks       # extra arguments go to the first pytest run (unit tests + quick mode)
-#   WGAN_COURSE_TEST_FULL=0 bash run_tests.sh   # skip the full-mode notebooks and the end-to-end tests
+#   TEST_FULL_MODE=0 bash run_tests.sh   # skip the full-mode notebooks and the end-to-end tests
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
@@ -43,7 +43,7 @@ rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "run_tests.sh: pytest collected no tests; the test paths or filters are wrong." >&2
 fi
-if [ "${WGAN_COURSE_TEST_FULL:-1}" != 0 ]; then
+if [ "${TEST_FULL_MODE:-1}" != 0 ]; then
   echo ">> notebooks in FULL mode (what learners run; one at a time, so no notebook competes for the CPU)"
   WGAN_COURSE_QUICK=0 $PY -m pytest notebooks/[0-9]*.ipynb "${NBVAL[@]}" --durations=10
   rc_full=$?; [ "$rc" -eq 0 ] && rc=$rc_full

@@ -123,13 +123,16 @@ raise RuntimeError(" ".join(seen))
 @needs_bwrap
 def test_a_detached_grandchild_dies_with_the_sandbox(tmp_path):
     marker = f"grader-orphan-test-{os.getpid()}"
-    src = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '600'])\n"
+    # a sleep length no other test uses, so that a concurrent test's sandbox is not mistaken for an orphan
+    seconds = f"{600 + os.getpid() % 9973}.5"
+    src = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '{seconds}'])\n"
            f"raise RuntimeError('{marker}')")
     sandbox.run_worker({"chunks": [{"cell": 0, "source": src}], "exercises": [], "seed": 1})
+    wanted = b"sleep\x00" + seconds.encode() + b"\x00"
     alive = []
     for pid in os.listdir("/proc"):
         try:
-            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sleep\x00600"):
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == wanted:
                 alive.append(pid)
         except OSError:
             pass
