@@ -82,10 +82,10 @@ def _compare_one(key: str, got, want) -> str:
         kind, got = wkind, {**got, "shape": []}  # a number where a scalar tensor is expected, or the reverse
     if kind != wkind:
         return f"{key}: expected a {wkind}, got a {kind}"
-    if wkind in ("tensor", "number"):
+    if wkind in ("tensor", "number", "float"):
         if got.get("shape") != want.get("shape"):
             return f"{key}: expected shape {tuple(want['shape'])}, got {tuple(got.get('shape') or ())}"
-    if wkind in ("tensor", "number", "flag"):
+    if wkind in ("tensor", "number", "float", "flag"):
         g = _numbers(got)
         if g is None or not _close(g, want["values"]):
             if wkind == "flag":
@@ -94,6 +94,26 @@ def _compare_one(key: str, got, want) -> str:
                         }.get(key, key)
             return f"{key}: got {_show(g or [])}, expected {_show(want['values'])}"
     return ""
+
+
+def _explain(problem: str, got, want: dict) -> str:
+    """Name the mistake where the reference's observation says how (its ``hint`` and ``alternatives``:
+    the values each catalogued bug gives); otherwise the bare problem."""
+    hint = want.get("hint")
+    if not isinstance(hint, str):
+        return problem
+    if want.get("type") == "flag":
+        return hint
+    kind = got.get("type") if isinstance(got, dict) else None
+    if want.get("type") == "float" and kind == "tensor":
+        return ("[returns-tensor-not-float] the step returned a tensor: return a Python float (`float(x)` or "
+                "`x.item()`); a tensor keeps the step's graph alive")
+    values = _numbers(got) if isinstance(got, dict) and kind == want.get("type") else None
+    if values is not None and got.get("shape") == want.get("shape"):
+        for bug, why, alt in want.get("alternatives") or []:
+            if _close(values, alt):
+                return f"[{bug}] {why}"
+    return f"{hint} ({problem})"
 
 
 def _alpha_rule(got: dict) -> str:
@@ -147,7 +167,12 @@ def judge_exercise(contract: str, observed: dict, expected: dict) -> Verdict:
                 failures.append(f"{what}: expected {want['raised']['name']}")
             continue
         if isinstance(raised, dict):
-            failures.append(f"{what}: raised {str(raised.get('name'))[:40]}: {str(raised.get('message'))[:160]}")
+            message = str(raised.get("message"))[:160]
+            hint = ""
+            if contract == "generator_step" and "does not require grad" in message:
+                hint = (" [generator-detached-fake] nothing in the loss requires grad: the fake batch was detached "
+                        "(and the critic frozen), so no gradient can reach the generator")
+            failures.append(f"{what}: raised {str(raised.get('name'))[:40]}: {message}{hint}")
             continue
         if probe_id == "alpha":
             problem = _alpha_rule(got)
@@ -157,6 +182,6 @@ def judge_exercise(contract: str, observed: dict, expected: dict) -> Verdict:
         for key, want_obs in want.items():
             problem = _compare_one(key, got.get(key), want_obs)
             if problem:
-                failures.append(f"{what}: {problem}")
+                failures.append(f"{what}: {_explain(problem, got.get(key), want_obs)}")
                 break
     return Verdict(not failures, failures)

@@ -116,7 +116,8 @@ def grade_submission(sub: discover_step.Submission, master: Master, references: 
         contract = contract_of(task.name, references)
         state = ex.defined.get(task.name)
         if contract is None:
-            rows[task.name] = (0.0, "Not graded automatically (no behavioural probes for this exercise): grade it by hand.")
+            rows[task.name] = (0.0, f"`{task.name}` is not an exercise of the course's registry, so the grader has "
+                                    "no probes for it: grade it by hand.")
         elif state is None:
             rows[task.name] = (0.0, f"No definition of `{task.name}` found in the notebook.")
         elif state == "stub":

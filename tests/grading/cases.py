@@ -14,9 +14,11 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 NB05 = "05_gradient_penalty.ipynb"
 NB03 = "03_wgan_weight_clipping.ipynb"
-MASTERS = [REPO / "notebooks" / NB03, REPO / "notebooks" / NB05]
+NB06 = "06_bug_clinic.ipynb"
+MASTERS = [REPO / "notebooks" / NB03, REPO / "notebooks" / NB05, REPO / "notebooks" / NB06]
 FULL05 = {"gradient_penalty": 4, "critic_loss": 2, "generator_loss": 1}
-FULL03 = {"clip_weights_": 2, "critic_loss": 2, "generator_loss": 1}
+FULL03 = {"clip_weights_": 2, "critic_loss": 2, "generator_loss": 1, "clip_critic_step": 3, "generator_step": 3}
+FULL06 = {"gp_fixed_image_norm": 2, "gp_fixed_pixel_alpha": 2, "gp_critic_step_fixed": 3, "generator_step_fixed": 2}
 
 GP_HEAD = "def gradient_penalty(critic, real, fake):\n"
 GP_BODY = """\
@@ -74,6 +76,44 @@ def gradient_penalty(critic, real, fake) -> "__import__('os').system('touch /tmp
 CL_HONEST = ("def critic_loss(real_scores, fake_scores, penalty, lambda_gp):\n"
              "    return fake_scores.mean() - real_scores.mean() + lambda_gp * penalty\n")
 GL_HONEST = "def generator_loss(fake_scores):\n    return -fake_scores.mean()\n"
+CLIP_STEP_NO_ZERO_GRAD = """\
+def clip_critic_step(critic, optimizer, real, fake, c):
+    fake = fake.detach()
+    loss = critic(fake).mean() - critic(real).mean()
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+    return -loss.item()
+"""
+GEN_STEP_LEFT_FROZEN = """\
+def generator_step(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    critic.requires_grad_(False)
+    loss = -critic(generator(z)).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
+#: Notebook 06's buggy steps, handed in as the fixed ones.
+GP_STEP_QUICK = """\
+def gp_critic_step_fixed(critic, optimizer, real, fake, lambda_gp):
+    real_scores, fake_scores = critic(real), critic(fake)
+    loss = fake_scores.mean() - real_scores.mean() + lambda_gp * loop_penalty(critic, real, fake)
+    loss.backward()
+    optimizer.step()
+    return (real_scores.mean() - fake_scores.mean()).item()
+"""
+GEN_STEP_CAREFUL = """\
+def generator_step_fixed(generator, critic, optimizer, z):
+    optimizer.zero_grad()
+    fake = generator(z).detach()
+    loss = -critic(fake).mean()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
 CLIP_NO_GRAD = ("@torch.no_grad()\ndef clip_weights_(critic, c):\n"
                 "    for p in critic.parameters():\n        p.clamp_(-c, c)\n")
 

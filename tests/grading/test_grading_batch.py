@@ -23,7 +23,7 @@ from course_tools.grading.report import feedback_filename  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not installed")
 
-F5, F3 = c.FULL05, c.FULL03
+F5, F3, F6 = c.FULL05, c.FULL03, c.FULL06
 ZERO5 = dict.fromkeys(F5, 0)
 GP0 = {**F5, "gradient_penalty": 0}
 CL0 = {**F5, "critic_loss": 0}
@@ -31,6 +31,15 @@ CL0 = {**F5, "critic_loss": 0}
 #: student -> ({file name: notebook}, {notebook: {exercise: points}})
 CASES = {
     "honest": ({c.NB05: c.submission()}, {c.NB05: F5}),
+    "honest_03_and_06": ({c.NB03: c.submission(c.NB03), c.NB06: c.submission(c.NB06)}, {c.NB03: F3, c.NB06: F6}),
+    "untouched_stubs_03_and_06": ({c.NB03: c.stubbed(c.NB03), c.NB06: c.stubbed(c.NB06)},
+                                  {c.NB03: dict.fromkeys(F3, 0), c.NB06: dict.fromkeys(F6, 0)}),
+    "step_bugs_03": ({c.NB03: c.submission(c.NB03, clip_critic_step=c.CLIP_STEP_NO_ZERO_GRAD,
+                                           generator_step=c.GEN_STEP_LEFT_FROZEN)},
+                     {c.NB03: {**F3, "clip_critic_step": 0, "generator_step": 0}}),
+    "step_bugs_06": ({c.NB06: c.submission(c.NB06, gp_critic_step_fixed=c.GP_STEP_QUICK,
+                                           generator_step_fixed=c.GEN_STEP_CAREFUL)},
+                     {c.NB06: {**F6, "gp_critic_step_fixed": 0, "generator_step_fixed": 0}}),
     "untouched_stubs": ({c.NB05: c.stubbed()}, {c.NB05: ZERO5}),
     "enable_grad_decorator": ({c.NB05: c.submission(gradient_penalty=c.GP_ENABLE_GRAD)}, {c.NB05: F5}),
     "no_grad_decorator": ({c.NB03: c.submission(c.NB03, clip_weights_=c.CLIP_NO_GRAD)}, {c.NB03: F3}),
@@ -122,12 +131,16 @@ def test_points(batch, student):
             student, [r["feedback"] for r in batch["rows"] if r["student"] == student])
 
 
-def test_exercises_without_probes_are_left_to_the_instructor(batch):
-    """The training-step exercises have no behavioural probes yet: their rows say so plainly."""
-    steps = [r for r in batch["rows"] if r["grade_id"][5:] in {"clip_critic_step", "generator_step"}]
-    assert steps, "notebook 03's step exercises should appear in the gradebook"
-    handed_in = [r for r in steps if r["student"] == "no_grad_decorator"]  # this case hands in notebook 03
-    assert len(handed_in) == 2 and all("grade it by hand" in r["feedback"] for r in handed_in)
+def test_training_steps_are_graded_by_behaviour(batch):
+    """The training-step exercises (03, and 06's fixed variants) earn points from probes, and a
+    catalogued step bug is named in the feedback; nothing is left to grade by hand."""
+    assert not [r for r in batch["rows"] if "by hand" in r["feedback"]]
+    fb = {(r["student"], r["grade_id"][5:]): r["feedback"] for r in batch["rows"]}
+    assert fb[("no_grad_decorator", "clip_critic_step")] == "All checks passed."
+    assert "[missing-zero-grad]" in fb[("step_bugs_03", "clip_critic_step")]
+    assert "[critic-left-frozen]" in fb[("step_bugs_03", "generator_step")]
+    assert "[fake-not-detached]" in fb[("step_bugs_06", "gp_critic_step_fixed")]
+    assert "generator-detached-fake" in fb[("step_bugs_06", "generator_step_fixed")]
 
 
 def test_masters_code_and_grades_untouched(batch):
@@ -170,8 +183,8 @@ def test_distinct_feedback_files(batch):
     names = {p.name for p in folder.glob("*.md")}
     students = {s for s in CASES}
     assert names == {feedback_filename(s) for s in students}
-    # 7 of notebook 05's points (notebook 03, worth 11 with its step exercises, was not handed in)
-    assert "Total: 7 / 18" in (folder / feedback_filename("Jane Doe")).read_text()
-    assert "Total: 0 / 18" in (folder / feedback_filename("Jane_Doe")).read_text()
-    assert "Total: 7 / 18" in (folder / feedback_filename("王伟")).read_text()
-    assert "Total: 0 / 18" in (folder / feedback_filename("王芳")).read_text()
+    # 7 of notebook 05's points (notebooks 03 and 06, worth 11 and 9, were not handed in)
+    assert "Total: 7 / 27" in (folder / feedback_filename("Jane Doe")).read_text()
+    assert "Total: 0 / 27" in (folder / feedback_filename("Jane_Doe")).read_text()
+    assert "Total: 7 / 27" in (folder / feedback_filename("王伟")).read_text()
+    assert "Total: 0 / 27" in (folder / feedback_filename("王芳")).read_text()
