@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "STEP_LR", "Many", "Observation", "PlainSGD",
+__all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Call", "STEP_LR", "Many", "Observation", "PlainSGD",
            "Quadratic", "alphas_from", "contracts", "run_probe"]
 
 Observation = dict
@@ -92,6 +92,13 @@ class Quadratic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return 0.5 * (x.flatten(1) ** 2).sum(1, keepdim=True)
+
+
+class Call:
+    """The arguments of one call, keywords included."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
 
 
 class Many:
@@ -196,7 +203,9 @@ def w1_probe(seed: int, column: bool = False, swap: bool = False, n: int = 300):
 
 
 def w1_unequal(seed: int):
-    return (torch.zeros(3), torch.zeros(4)), lambda out: {"value": _tensor(out)}
+    """Samples of different sizes: the reference raises ValueError (truncating would hide the mistake)."""
+    gen = _gen(seed)
+    return (torch.randn(3, generator=gen), torch.randn(4, generator=gen)), lambda out: {"value": _tensor(out)}
 
 
 # ----------------------------------------------------------------------------- per_sample_grad_norms
@@ -211,6 +220,24 @@ def norms_mlp(seed: int):
         return {"value": _tensor(out), "input_kept": {"type": "flag", "values": [float(kept)]}}
 
     return (net, x), observe
+
+
+def norms_create_graph(seed: int):
+    """``create_graph=True``: the norms must stay differentiable with respect to the critic's weights
+    (the gradient penalty differentiates them)."""
+    gen = _gen(seed)
+    net = _mlp(gen, 2)
+    x = torch.randn(12, 2, generator=gen)
+    params = list(net.parameters())
+    hint = ("[create-graph-missing / result-detached] with create_graph=True the norms must stay differentiable "
+            "with respect to the critic's weights: pass create_graph to torch.autograd.grad and do not detach "
+            "the result")
+
+    def observe(out):
+        total = out.sum() if torch.is_tensor(out) else out
+        return {"value": _tensor(out), "d_weights": {**_grads(total, params), "hint": hint}}
+
+    return Call(net, x, create_graph=True), observe
 
 
 def norms_images(seed: int):
@@ -554,11 +581,14 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
         ("swapped", "symmetry", lambda s: w1_probe(s, swap=True)),
         ("one-point", "a single point each", lambda s: ((torch.tensor([1.0]), torch.tensor([4.0 + s % 7])),
                                                          lambda out: {"value": _tensor(out)})),
+        ("unequal-sizes", "[no-size-check] samples of 3 and 4 points must raise ValueError", w1_unequal),
     ],
     "per_sample_grad_norms": [
         ("mlp", "norms for a non-linear critic, input left unchanged", norms_mlp),
         ("images", "images: the norm runs over C, H and W", norms_images),
         ("function", "a plain function and an input that carries a graph", norms_function),
+        ("create-graph", "create_graph=True: the norms' gradient with respect to the critic's weights",
+         norms_create_graph),
     ],
     "clip_critic_step": [
         ("update", "one update (a bound so large nothing is clipped): the parameters' move and the returned estimate",
@@ -594,7 +624,12 @@ def run_probe(fn: Callable, build: Callable, seed: int) -> Observation:
     """Call ``fn`` on the probe's inputs and observe the result (an exception is an observation too)."""
     args, observe = build(seed)
     try:
-        out = [fn(*a) for a in args.calls] if isinstance(args, Many) else fn(*args)
+        if isinstance(args, Many):
+            out = [fn(*a) for a in args.calls]
+        elif isinstance(args, Call):
+            out = fn(*args.args, **args.kwargs)
+        else:
+            out = fn(*args)
     except Exception as exc:  # noqa: BLE001 - the learner's error is what we report
         return {"raised": {"type": "raised", "name": type(exc).__name__, "message": str(exc)[:300]}}
     try:
