@@ -18,7 +18,7 @@ from torch import nn
 from .training import History
 
 __all__ = [
-    "Extent", "DEFAULT_EXTENT", "DENSITY_BANDWIDTH", "plot_density", "plot_samples", "critic_grid",
+    "Extent", "DEFAULT_EXTENT", "DENSITY_BANDWIDTH", "plot_density", "plot_samples", "grid_points", "critic_grid",
     "plot_value_surface", "plot_history", "plot_sample_snapshots", "plot_distributions", "plot_heatmap",
 ]
 
@@ -80,14 +80,24 @@ def plot_samples(
     return ax
 
 
+def grid_points(extent: Extent = DEFAULT_EXTENT, resolution: int = 100) -> torch.Tensor:
+    """The ``resolution**2`` points of the plotting grid, row by row, as a ``(resolution**2, 2)`` CPU tensor.
+
+    The same points :func:`critic_grid` evaluates a critic on. Used in notebook 07.
+    """
+    xs = np.linspace(extent[0], extent[1], resolution)
+    ys = np.linspace(extent[2], extent[3], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return torch.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=torch.float32)
+
+
 @torch.no_grad()
 def critic_grid(critic: nn.Module, extent: Extent = DEFAULT_EXTENT, resolution: int = 100):
     """The critic's values on a ``resolution x resolution`` grid: ``(xs, ys, values)`` as arrays."""
     device = next(critic.parameters()).device
     xs = np.linspace(extent[0], extent[1], resolution)
     ys = np.linspace(extent[2], extent[3], resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    points = torch.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=torch.float32, device=device)
+    points = grid_points(extent, resolution).to(device)
     was_training = critic.training
     critic.eval()
     values = critic(points).reshape(resolution, resolution).cpu().numpy()

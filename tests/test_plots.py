@@ -53,3 +53,15 @@ def test_distributions_and_heatmap_have_titles_and_labels():
     with pytest.raises(ValueError, match="3 distinct"):
         plots.plot_density(np.zeros((5, 2)))
     plt.close("all")
+
+
+def test_grid_points_are_the_points_critic_grid_evaluates():
+    """The value surface and the steepest-slope search of notebook 07 look at the same points."""
+    points = plots.grid_points(resolution=7)
+    assert points.shape == (49, 2) and points.dtype == torch.float32
+    assert float(points[:, 0].min()) == plots.DEFAULT_EXTENT[0] and float(points[:, 1].max()) == plots.DEFAULT_EXTENT[3]
+    critic = torch.nn.Linear(2, 1)
+    _, _, values = plots.critic_grid(critic, resolution=7)
+    with torch.no_grad():
+        expected = critic(points).reshape(7, 7).numpy()
+    np.testing.assert_allclose(values, expected, rtol=1e-6)
