@@ -1,10 +1,10 @@
 """WGAN-GP on 28 x 28 images: the training loop, mixed precision done right, checkpoints.
 
 Defaults are the paper's (Gulrajani et al., 2017): lambda = 10, n_critic = 5, Adam with
-learning rate 1e-4. For Adam's betas we use **(0.5, 0.9)**, the values of the authors'
-official image code (``gan_mnist.py``, ``gan_cifar.py``, ``gan_64x64.py``); Algorithm 1 in
-the paper lists beta1 = 0, which the authors used for the toy problems (``training.py``
-of this package keeps (0, 0.9) there). Pass ``--betas 0 0.9`` to follow Algorithm 1.
+learning rate 1e-4. Adam's betas are **(0.5, 0.9)**, as in the authors' scripts for MNIST
+and for DCGAN-sized CIFAR-10 models (``gan_mnist.py``, ``gan_cifar.py``) and for the toy data
+(``gan_toy.py``); the paper's Algorithm 1 and its larger image models (``gan_64x64.py``,
+``gan_cifar_resnet.py``) use (0, 0.9). Pass ``--betas 0 0.9`` to follow Algorithm 1.
 
 Mixed precision (``amp``) lives in :mod:`course_utils.image_precision`, sample grids in
 :mod:`course_utils.image_plots`.
