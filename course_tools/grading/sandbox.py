@@ -6,7 +6,13 @@ environment, plus the two grader files it needs (``worker.py``, ``probes.py``); 
 writable place is a private in-memory scratch folder (256 MiB, gone with the process). No network (``--unshare-all``),
 its own PID namespace, no capabilities, a new session, ``--die-with-parent``. Limits are
 set in the child before it starts (address space, CPU seconds, file size, open files,
-core dumps); the whole process group is killed when the submission is done.
+core dumps); the whole process group is killed when the submission is done. Where the grader
+may create cgroups (root, with a cgroup-v1 ``pids`` controller or a cgroup-v2 hierarchy that
+delegates ``pids``), each worker runs in its own cgroup: at most ``Limits.processes`` processes
+and threads, and every process in it is killed at the end, also one that left the process
+group with ``setsid``. Elsewhere the process count is not limited (``RLIMIT_NPROC`` does not
+bind root's processes, and inside bwrap the worker is still root's), which
+:func:`process_limit_available` reports.
 Without bwrap the grader refuses to run unless the instructor passes ``--unsafe-no-sandbox``
 (then the limits, the scratch folder and the process-group kill still apply, but the
 submission can read and write whatever the grading user can).
@@ -30,7 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "SandboxMissing", "WorkerRun", "bwrap_path", "run_worker"]
+__all__ = ["Limits", "ProcessCage", "SandboxMissing", "WorkerRun", "bwrap_path", "process_limit_available",
+           "run_worker"]
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "probes.py")
@@ -50,6 +57,7 @@ class Limits:
     cpu_seconds: int = 120
     file_bytes: int = 32 * 2**20
     open_files: int = 256
+    processes: int = 64         # processes and threads of one worker (where a pids cgroup is available)
     startup_s: float = 90.0     # wall time to import torch and define the learner's code
     exercise_s: float = 20.0    # wall time for the probes of one exercise
 
@@ -65,9 +73,83 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def _limit(limits: Limits):
+#: Where a ``pids`` cgroup controller may be mounted: cgroup v1, then a v2 hierarchy.
+PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+
+
+class ProcessCage:
+    """A ``pids`` cgroup for one worker: caps its processes and kills every one of them at the end."""
+
+    def __init__(self, path: Path, max_processes: int):
+        self.path = path
+        self.max_processes = max_processes
+
+    @classmethod
+    def create(cls, max_processes: int, roots: tuple[str, ...] = PIDS_ROOTS) -> ProcessCage | None:
+        """A fresh cgroup with ``pids.max`` set, or None where this process may not make one."""
+        for root in roots:
+            base = Path(root)
+            if not base.is_dir():
+                continue
+            path = Path(tempfile.mkdtemp(prefix="wgan-grade-", dir=base)) if os.access(base, os.W_OK) else None
+            if path is None:
+                continue
+            try:
+                (path / "pids.max").write_text(str(max_processes))
+                return cls(path, max_processes)
+            except OSError:  # a directory, but no pids controller here
+                cls(path, max_processes).remove()
+        return None
+
+    def enter(self) -> None:
+        """Move the calling process (and so everything it starts) into the cage."""
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def kill_all(self, timeout_s: float = 5.0) -> bool:
+        """SIGKILL every process in the cage until it is empty; True when it is."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            pids = self.pids()
+            if not pids:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            time.sleep(0.02)
+
+    def remove(self) -> None:
+        """Kill what is left and delete the cgroup."""
+        self.kill_all()
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass
+
+
+def process_limit_available() -> bool:
+    """True where the grader can cap a worker's processes with a ``pids`` cgroup (see the module docstring)."""
+    cage = ProcessCage.create(Limits().processes)
+    if cage is None:
+        return False
+    cage.remove()
+    return True
+
+
+def _limit(limits: Limits, cage: ProcessCage | None = None):
     def apply() -> None:  # runs in the child between fork and exec
         os.setsid()
+        if cage is not None:
+            cage.enter()
         for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
                            (resource.RLIMIT_CORE, 0)):
@@ -143,9 +225,14 @@ def run_worker(job: dict, limits: Limits = Limits(), allow_unsafe: bool = False,
         for name in WORKER_FILES:
             shutil.copyfile(HERE / name, grader / name)
         cmd, env, cwd = _command(scratch, grader, use_bwrap)
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env=env, cwd=cwd if not use_bwrap else None, preexec_fn=_limit(limits))
-        return _collect(proc, json.dumps(job).encode(), limits, expected)
+        cage = ProcessCage.create(limits.processes)
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    env=env, cwd=cwd if not use_bwrap else None, preexec_fn=_limit(limits, cage))
+            return _collect(proc, json.dumps(job).encode(), limits, expected)
+        finally:
+            if cage is not None:
+                cage.remove()
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

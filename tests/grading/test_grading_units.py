@@ -148,3 +148,34 @@ def test_a_detached_grandchild_dies_with_the_sandbox(tmp_path):
     while alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive()
+
+
+@needs_bwrap
+@pytest.mark.skipif(not sandbox.process_limit_available(), reason="no pids cgroup can be made here (needs root)")
+def test_a_fork_bomb_meets_the_process_limit():
+    """With a pids cgroup, a submission cannot start more than Limits.processes processes and threads."""
+    src = ("import os, time\nn = 0\nfor _ in range(500):\n    try:\n        pid = os.fork()\n    except OSError:\n"
+           "        break\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n    n += 1\n"
+           "raise RuntimeError(f'forked {n}')")
+    limits = sandbox.Limits(processes=32)
+    run = sandbox.run_worker({"chunks": [{"cell": 0, "source": src}], "exercises": [], "seed": 1}, limits)
+    forked = int(run.records[0]["errors"][0].rsplit(" ", 1)[1])
+    assert 0 < forked < limits.processes, run.records[0]
+
+
+def test_a_process_cage_kills_what_left_the_process_group(tmp_path):
+    """The cage's kill_all reaches a process that called setsid (outside the worker's process group)."""
+    cage = sandbox.ProcessCage.create(16)
+    if cage is None:
+        pytest.skip("no pids cgroup can be made here (needs root)")
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", "import os, subprocess; os.setsid(); "
+                                 "subprocess.Popen(['sleep', '300'], start_new_session=True)"],
+                                preexec_fn=cage.enter)
+        proc.wait()
+        assert cage.pids(), "the detached sleep should still be in the cage"
+        assert cage.kill_all()
+        assert cage.pids() == []
+    finally:
+        cage.remove()
+    assert not cage.path.exists()
