@@ -91,9 +91,9 @@ def dragan_perturb(real: torch.Tensor, generator: torch.Generator | None = None)
     """Points near the real data, as DRAGAN's released code draws them: ``x + alpha * 0.5 * std(x) * U(0, 1)``.
 
     The paper (Kodali et al., 2017) writes the perturbation as ``delta ~ N(0, c I)``. The
-    authors' released code, which we follow, uses ``std``, the standard deviation of the whole
-    batch, and noise ``U(0, 1)`` drawn per element (so it only ever pushes *up*: a quirk that
-    we keep), and one ``alpha ~ U(0, 1)`` per sample moves the point part of the way.
+    authors' released code, which we follow, draws ``0.5 * std(x) * U(0, 1)`` per element, with
+    ``std`` the standard deviation of the whole batch (so the noise only ever pushes *up*: a
+    quirk that we keep), and moves each point part of the way with one ``alpha ~ U(0, 1)`` per sample.
     """
     real = real.detach()
     noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
@@ -122,7 +122,7 @@ def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Mo
     Each weight is divided by an estimate of its largest singular value, refreshed by
     ``n_power_iterations`` steps of power iteration at every forward pass in training mode.
     For a linear layer that bounds the layer's norm by 1. For a convolution PyTorch normalises
-    the kernel reshaped to ``(out_channels, -1)``, which is not the convolution's operator norm:
+    the kernel reshaped into a matrix, which is not the convolution's operator norm:
     the layer can stretch an image by more than 1 (a normalised 3 x 3 blur, nearly 3), so a
     convolutional critic is not 1-Lipschitz by construction. Returns ``module``.
     """
