@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from . import bugs, checks, losses, metrics, steps
 from .checks.core import CheckResult, is_reference, mark_reference
 
-__all__ = ["Exercise", "EXERCISES", "REFERENCES", "get", "names", "use_learner_or_reference", "register_reference"]
+__all__ = ["Exercise", "EXERCISES", "REFERENCES", "get", "names", "use_learner_or_reference"]
 
 
 @dataclass(frozen=True)
@@ -104,24 +104,6 @@ def names(notebook: str | None = None) -> list[str]:
     return [n for n, ex in EXERCISES.items() if notebook is None or ex.notebook == notebook]
 
 
-def register_reference(name: str, reference: Callable, check: Callable | None = None) -> None:
-    """Deprecated: every exercise is now a record in :data:`EXERCISES`.
-
-    Kept so that older notebooks still run: registering an exercise the registry already has is
-    a no-op; a new name is added for this session only.
-    """
-    if name in EXERCISES:
-        return
-    EXERCISES[name] = Exercise(
-        name,
-        mark_reference(reference, name),
-        check or (lambda fn: None),
-        (),
-        "??",  # type: ignore[arg-type,return-value]
-    )
-    REFERENCES[name] = reference
-
-
 def use_learner_or_reference(learner_fn: Callable | None, name: str, verbose: bool = True) -> Callable:
     """Return ``learner_fn`` if it passes its self-check, otherwise the course's reference version.
 
@@ -140,8 +122,6 @@ def use_learner_or_reference(learner_fn: Callable | None, name: str, verbose: bo
         reason = "it is not defined"
     else:
         result = exercise.check(learner_fn)
-        if result is None:  # a check registered without one (register_reference)
-            return learner_fn
         if result.passed:
             if verbose:
                 print(f"Using your {name}: it passes its self-check.")

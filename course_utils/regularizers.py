@@ -10,27 +10,27 @@ Spectral normalisation is not a penalty but a change of the critic: build it wit
 :func:`spectral_norm_critic` and train with ``method="none"`` (no penalty, no clipping).
 
 * :func:`two_sided_penalty`: WGAN-GP, ``(||g|| - 1)^2`` on random interpolates
-  (Gulrajani et al., 2017); the same function as ``losses.gradient_penalty``.
+  (Gulrajani et al., 2017); the same computation as ``losses.gradient_penalty``.
 * :func:`one_sided_penalty`: ``max(0, ||g|| - 1)^2`` on the same interpolates. Gulrajani et
   al. mention it; Petzka et al. (2018, "On the regularization of Wasserstein GANs") argue for
   it and call it the Lipschitz penalty (:data:`lipschitz_penalty` is the same function).
 * :func:`r1_penalty`: ``||grad D(real)||^2`` on real data only (Mescheder et al., 2018);
   their regulariser is ``gamma / 2`` times it, so the weight is ``gamma / 2``.
-* :func:`dragan_penalty`: ``(||g|| - 1)^2`` at points near real data, ``x + alpha * delta``.
-  The paper (Kodali et al., 2017) perturbs with ``delta ~ N(0, c I)``; their released code,
-  which we follow, uses ``delta = 0.5 * std(x) * U(0, 1)`` per element.
+* :func:`dragan_penalty`: ``(||g|| - 1)^2`` at points near real data. The paper (Kodali et
+  al., 2017) perturbs with Gaussian noise, ``x + delta`` with ``delta ~ N(0, c I)``; the
+  authors' released code, which we follow, uses ``x + alpha * delta`` with
+  ``delta = 0.5 * std(x) * U(0, 1)`` per element and one ``alpha ~ U(0, 1)`` per sample.
+* :func:`spectral_norm_critic`, :func:`apply_spectral_norm`: spectral normalisation
+  (Miyato et al., 2018). It bounds an MLP's slope by 1; for a convolution PyTorch normalises
+  the reshaped kernel, which is not the convolution's operator norm, so the bound is not exact.
 
 :data:`VARIANTS` lists the variants the last notebook compares, each with its paper's
 weight, the course's weight for the 2-D toys, the loss it is meant for, and how to build its
-critic. Also here: the non-saturating GAN losses (:data:`LOSSES`), :func:`count_ops` and
-:func:`best_time` to measure what a step costs, and :func:`check_one_sided_penalty`, the
-self-check of the notebook's exercise.
+critic; :data:`LOSSES` holds the WGAN and the non-saturating GAN losses. Used in notebook 09.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -41,30 +41,24 @@ from torch import nn
 from torch.nn.utils import parametrizations
 
 from . import losses
-from .losses import interpolate
+from .losses import input_gradients, interpolate
 from .models import MLPCritic, Norm
 from .standard_gan import discriminator_loss, nonsaturating_generator_loss
+
+__all__ = [
+    "Penalty", "LossKind", "two_sided_penalty", "one_sided_penalty", "lipschitz_penalty", "r1_penalty",
+    "dragan_perturb", "dragan_penalty", "apply_spectral_norm", "spectral_norm_critic", "layer_spectral_norms",
+    "nonsaturating_critic_loss", "LOSSES", "Variant", "VARIANTS", "ALIASES", "get_variant",
+]
 
 Penalty = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 LossKind = Literal["wgan", "nonsaturating"]
 
 
-# ----------------------------------------------------------------------------- helpers
-def input_gradients(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``d critic(x) / d x`` with the graph kept, flattened to ``(B, D)`` (see :func:`losses.input_gradients`)."""
-    return losses.input_gradients(critic, x, create_graph=True)
-
-
-def _check_pair(real: torch.Tensor, fake: torch.Tensor) -> None:
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}.")
-
-
 # ----------------------------------------------------------------------------- penalties
 def two_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """WGAN-GP: ``mean_i (||grad D(xhat_i)||_2 - 1)^2`` on random interpolates (not times lambda)."""
-    _check_pair(real, fake)
-    norms = input_gradients(critic, interpolate(real.detach(), fake.detach())).norm(2, dim=1)
+    norms = input_gradients(critic, interpolate(real.detach(), fake.detach()), create_graph=True).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
 
 
@@ -75,8 +69,7 @@ def one_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor)
     which is exactly the constraint of the Kantorovich-Rubinstein duality. This is the
     Lipschitz penalty (LP) of Petzka et al. (2018).
     """
-    _check_pair(real, fake)
-    norms = input_gradients(critic, interpolate(real.detach(), fake.detach())).norm(2, dim=1)
+    norms = input_gradients(critic, interpolate(real.detach(), fake.detach()), create_graph=True).norm(2, dim=1)
     return (F.relu(norms - 1) ** 2).mean()
 
 
@@ -91,16 +84,16 @@ def r1_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor | None 
     pass ``lambda_gp = gamma / 2``. ``fake`` is accepted (same signature as the other
     penalties) and ignored.
     """
-    grads = input_gradients(critic, real)
-    return grads.pow(2).sum(dim=1).mean()
+    return losses.r1_penalty(critic, real)
 
 
 def dragan_perturb(real: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Points near the real data: ``x + alpha * 0.5 * std(x) * U(0, 1)`` (Kodali et al., 2017).
+    """Points near the real data, as DRAGAN's released code draws them: ``x + alpha * 0.5 * std(x) * U(0, 1)``.
 
-    As in the paper's code, ``std`` is the standard deviation of the whole batch, the noise
-    ``U(0, 1)`` is drawn per element (so it only ever pushes *up*: a quirk of the original
-    code that we keep), and one ``alpha ~ U(0, 1)`` per sample moves the point part of the way.
+    The paper (Kodali et al., 2017) writes the perturbation as ``delta ~ N(0, c I)``. The
+    authors' released code, which we follow, draws ``0.5 * std(x) * U(0, 1)`` per element, with
+    ``std`` the standard deviation of the whole batch (so the noise only ever pushes *up*: a
+    quirk that we keep), and moves each point part of the way with one ``alpha ~ U(0, 1)`` per sample.
     """
     real = real.detach()
     noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
@@ -112,9 +105,10 @@ def dragan_perturb(real: torch.Tensor, generator: torch.Generator | None = None)
 def dragan_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor | None = None) -> torch.Tensor:
     """DRAGAN: ``mean_i (||grad D(x~_i)||_2 - 1)^2`` at perturbed real points (not times lambda).
 
-    The penalty lives around the *real* data only; ``fake`` is accepted and ignored.
+    The points come from :func:`dragan_perturb` (the released code's noise, not the paper's
+    Gaussian). The penalty lives around the *real* data only; ``fake`` is accepted and ignored.
     """
-    norms = input_gradients(critic, dragan_perturb(real)).norm(2, dim=1)
+    norms = input_gradients(critic, dragan_perturb(real), create_graph=True).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
 
 
@@ -127,7 +121,10 @@ def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Mo
 
     Each weight is divided by an estimate of its largest singular value, refreshed by
     ``n_power_iterations`` steps of power iteration at every forward pass in training mode.
-    Returns ``module``.
+    For a linear layer that bounds the layer's norm by 1. For a convolution PyTorch normalises
+    the kernel reshaped into a matrix, which is not the convolution's operator norm:
+    the layer can stretch an image by more than 1 (a normalised 3 x 3 blur, nearly 3), so a
+    convolutional critic is not 1-Lipschitz by construction. Returns ``module``.
     """
     layers = [m for m in module.modules() if isinstance(m, _SN_LAYERS)]
     if not layers:
@@ -142,9 +139,10 @@ def spectral_norm_critic(
 ) -> MLPCritic:
     """An :class:`~course_utils.models.MLPCritic` with spectral normalisation on every layer.
 
-    With every weight matrix of spectral norm 1 and 1-Lipschitz ReLUs, the whole critic is
+    With every weight matrix of spectral norm 1 and 1-Lipschitz ReLUs, the whole MLP is
     (up to the power-iteration estimate) 1-Lipschitz by construction: no clipping and no
-    penalty are needed, so train it with ``TrainConfig(method="none")``.
+    penalty are needed, so train it with ``TrainConfig(method="none")``. Its slope is usually
+    well below 1 (gradient norm attenuation, Anil, Lucas and Grosse, 2019).
     """
     if norm != "none":
         raise ValueError("Use norm='none' with spectral normalisation: a normalisation layer rescales "
@@ -265,11 +263,11 @@ VARIANTS: dict[str, Variant] = {
     "dragan": Variant(
         "dragan", "DRAGAN", dragan_penalty, 10.0, 1.0, loss="nonsaturating", formula="(||g|| - 1)^2",
         where="perturbed real data",
-        reference="Kodali et al. 2017 (paper: N(0, cI) noise; released code, used here: 0.5 std U(0, 1))",
+        reference="Kodali et al. 2017 (the paper's noise: N(0, cI); the released code's, used here: 0.5 std U(0, 1))",
     ),
     "sn": Variant(
         "sn", "spectral norm", None, 0.0, 0.0, spectral_norm=True, formula="none: W / sigma_max(W) in every layer",
-        where="nowhere: the bound holds everywhere by construction",
+        where="nowhere: each layer is normalised (a bound everywhere for an MLP; not exact for convolutions)",
         reference="Miyato et al. 2018",
     ),
 }
@@ -286,194 +284,3 @@ def get_variant(name: str) -> Variant:
     if key not in VARIANTS:
         raise ValueError(f"Unknown variant {name!r}; choose one of {sorted(VARIANTS)} (or {sorted(ALIASES)}).")
     return VARIANTS[key]
-
-
-# ----------------------------------------------------------------------------- cost
-@dataclass(frozen=True)
-class OpCount:
-    """What one call did, counted op by op: a machine-independent measure of cost."""
-
-    ops: int  #: every ATen operation (forward, backward and double backward alike)
-    matmul_flops: int  #: floating-point operations of the matrix products (``mm``, ``addmm``, ``mv``, ...)
-
-    @property
-    def mflops(self) -> float:
-        return self.matmul_flops / 1e6
-
-
-def _matmul_flops(func, args, out) -> int:
-    name = func.__name__.split(".")[0]
-    if name in ("mm", "addmm", "bmm", "baddbmm"):
-        a, b = (args[1], args[2]) if name in ("addmm", "baddbmm") else (args[0], args[1])
-        return 2 * a.numel() * b.shape[-1]
-    if name in ("mv", "addmv"):
-        a = args[1] if name == "addmv" else args[0]
-        return 2 * a.numel()
-    return 0
-
-
-def count_ops(fn: Callable[[], object]) -> OpCount:
-    """Run ``fn()`` once and count the ATen operations and matrix-product FLOPs it executes.
-
-    Unlike a stopwatch, the count does not depend on the machine or on what else it is
-    running, so it is a robust way to compare the cost of two training steps.
-    """
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class _Counter(TorchDispatchMode):
-        def __init__(self):
-            super().__init__()
-            self.ops = 0
-            self.flops = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            out = func(*args, **(kwargs or {}))
-            self.ops += 1
-            self.flops += _matmul_flops(func, args, out)
-            return out
-
-    counter = _Counter()
-    with counter:
-        fn()
-    return OpCount(ops=counter.ops, matmul_flops=counter.flops)
-
-
-# ----------------------------------------------------------------------------- self-check
-class _LinearCritic(nn.Module):
-    """``D(x) = <w, flatten(x)>`` with ``||w|| = slope``: its input gradient has norm ``slope`` everywhere."""
-
-    def __init__(self, dim: int, slope: float):
-        super().__init__()
-        direction = torch.linspace(-1.0, 1.0, dim) + 0.5
-        self.w = nn.Parameter(slope * direction / direction.norm())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x.flatten(start_dim=1) @ self.w).unsqueeze(1)
-
-
-def check_one_sided_penalty(fn: Callable):
-    """Self-check for the learner's ``one_sided_penalty(critic, real, fake)``.
-
-    Uses linear critics, whose gradient norm is the same known slope ``s`` everywhere, so
-    the right answer is ``max(0, s - 1) ** 2`` whatever random points the learner draws.
-    Bug ids follow :mod:`course_utils.bugs` where the catalog has the mistake
-    (``not-callable``, ``not-implemented``, ``raised-exception``, ``returned-none``,
-    ``wrong-type``, ``wrong-shape``, ``absolute-deviation`` (not squared),
-    ``lambda-inside-penalty``, ``per-element-norm``, ``create-graph-missing``,
-    ``wrong-gradient``, ``wrong-value``); two are specific to this exercise:
-    ``two-sided-penalty`` (slopes below 1 are penalised too) and ``one-sided-wrong-side``
-    (``max(0, 1 - s)`` instead of ``max(0, s - 1)``).
-    """
-    from .checks import CheckResult
-
-    name = "one_sided_penalty"
-
-    def fail(bug: str | None, message: str, details: list[str] | None = None):
-        return CheckResult(name, False, bug, message, details or [])
-
-    if not callable(fn):
-        return fail("not-callable", f"one_sided_penalty should be a function, got {type(fn).__name__}.")
-    g = torch.Generator().manual_seed(0)
-    values = {}
-    try:
-        for shape in ((64, 2), (8, 1, 28, 28)):
-            dim = math.prod(shape[1:])
-            real, fake = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
-            for slope in (0.5, 1.0, 3.0):
-                critic = _LinearCritic(dim, slope)
-                out = fn(critic, real, fake)
-                if out is None:
-                    return fail("returned-none", "Your function returns nothing: end it with `return ...`.")
-                if not isinstance(out, torch.Tensor):
-                    return fail("wrong-type", f"Return a torch tensor, got {type(out).__name__}.")
-                if out.dim() != 0:
-                    return fail("wrong-shape", f"Return one scalar (the batch mean), got shape {tuple(out.shape)}.")
-                values[(shape, slope)] = out
-    except NotImplementedError:
-        return fail("not-implemented", "The exercise is not done yet: replace the `raise NotImplementedError` line.")
-    except Exception as exc:  # the learner's code raised: that is the finding
-        return fail("raised-exception", f"Your function raised {type(exc).__name__}: {exc}")
-
-    details = [f"slope {s}, input {shape}: got {float(v.detach()):.4g}, expected {max(0.0, s - 1) ** 2:.4g}"
-               for (shape, s), v in values.items()]
-    v2 = {s: float(values[((64, 2), s)].detach()) for s in (0.5, 1.0, 3.0)}
-    vimg = {s: float(values[((8, 1, 28, 28), s)].detach()) for s in (0.5, 1.0, 3.0)}
-    close = lambda a, b: abs(a - b) <= 1e-4 * max(1.0, abs(b))  # noqa: E731
-    if close(v2[0.5], 0.25) and close(v2[3.0], 4.0):
-        return fail("two-sided-penalty", "A slope of 0.5 is penalised: that is the two-sided penalty (||g|| - 1)^2. "
-                    "The one-sided penalty only punishes slopes *above* 1: use relu(norm - 1) or clamp(min=0).", details)
-    if close(v2[0.5], 0.25) and close(v2[3.0], 0.0):
-        return fail("one-sided-wrong-side", "Slopes below 1 are punished and steep ones are not: take max(0, norm - 1), "
-                    "not max(0, 1 - norm).", details)
-    if close(v2[3.0], 2.0):
-        return fail("absolute-deviation", "For slope 3 you return 2 = max(0, 3 - 1): square it.", details)
-    if v2[3.0] > 4.0 + 1e-3 and close(v2[3.0] / 4.0, round(v2[3.0] / 4.0)) and close(v2[0.5], 0.0):
-        return fail("lambda-inside-penalty", f"Your value is {v2[3.0] / 4.0:.0f} times too large: return the penalty "
-                    "itself; the training loop multiplies it by its weight.", details)
-    def per_element(shape, slope):  # what a norm over single elements (view(-1, 1)) would give
-        w = _LinearCritic(math.prod(shape[1:]), slope).w.detach()
-        return float((F.relu(w.abs() - 1) ** 2).mean())
-
-    if all(close(float(v.detach()), per_element(shape, s)) for (shape, s), v in values.items()) and not close(vimg[3.0], 4.0):
-        return fail("per-element-norm", "Right on 2-D points, wrong on images: take the norm per sample over all "
-                    "dimensions but the batch (flatten(start_dim=1).norm(dim=1)), not per element.", details)
-    if not all(close(float(v.detach()), max(0.0, s - 1) ** 2) for (_, s), v in values.items()):
-        return fail("wrong-value", "The values differ from max(0, ||grad|| - 1)^2 on critics of known slope.", details)
-    out = values[((64, 2), 3.0)]
-    if not out.requires_grad:
-        return fail("create-graph-missing", "The value is right but carries no graph, so it cannot train the critic: "
-                    "call torch.autograd.grad(..., create_graph=True).", details)
-    critic = _LinearCritic(2, 3.0)
-    real, fake = torch.randn(64, 2, generator=g), torch.randn(64, 2, generator=g)
-    try:
-        penalty = fn(critic, real, fake)
-        penalty.backward()
-    except Exception as exc:
-        return fail("create-graph-missing", f"Backpropagating the penalty into the critic failed: {type(exc).__name__}: {exc}")
-    if critic.w.grad is None or float(critic.w.grad.norm()) == 0.0:
-        return fail("create-graph-missing", "No gradient reaches the critic's weights: use create_graph=True.", details)
-    expected = 2 * (3.0 - 1) * critic.w.detach() / 3.0
-    if not torch.allclose(critic.w.grad, expected, rtol=1e-3, atol=1e-5):
-        return fail("wrong-gradient", "The value is right but its gradient with respect to the critic's weights is not.",
-                    details)
-    return CheckResult(name, True, None, "Correct: zero for slopes up to 1, (s - 1)^2 above, on points and on images, "
-                       "and it trains the critic.", [])
-
-
-
-# ----------------------------------------------------------------------------- timing
-def clock(device: torch.device | str) -> Callable[[], float]:
-    """A clock for timing work on ``device``, in seconds.
-
-    On the CPU it is the *CPU time* of this process, so other programs sharing the machine
-    barely change the reading (wall-clock time on a busy machine can double at random).
-    On an accelerator it is wall-clock time read after waiting for queued work to finish.
-    """
-    device = torch.device(device)
-    if device.type == "cpu":
-        return time.process_time
-    backend = getattr(torch, device.type, None)
-    synchronize = getattr(backend, "synchronize", None)
-
-    def wall() -> float:
-        if synchronize is not None:
-            synchronize()
-        return time.perf_counter()
-
-    return wall
-
-
-def best_time(fn: Callable[[], object], device: torch.device | str, repeats: int = 7, number: int = 5) -> float:
-    """Seconds per call of ``fn``: the best of ``repeats`` runs of ``number`` calls (after one warm-up call).
-
-    The minimum is the least disturbed measurement: noise only ever adds time.
-    """
-    now = clock(device)
-    fn()
-    best = math.inf
-    for _ in range(repeats):
-        start = now()
-        for _ in range(number):
-            fn()
-        best = min(best, (now() - start) / number)
-    return best

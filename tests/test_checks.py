@@ -294,11 +294,6 @@ def test_use_learner_or_reference_on_a_stub_then_rerun(capsys):
     assert checks.check_r1_penalty(fn).bug == "reference-in-use"
 
 
-def test_register_reference_still_works_for_old_notebooks():
-    exercises.register_reference("one_sided_penalty", losses.one_sided_penalty)  # known: a no-op
-    assert exercises.get("one_sided_penalty").check is checks.check_one_sided_penalty
-
-
 def test_use_learner_or_reference_falls_back_on_a_buggy_function(capsys):
     buggy = next(b.fn for b in BUGGY if b.bug == "per-element-norm" and b.exercise == "gradient_penalty")
     assert exercises.use_learner_or_reference(buggy, "gradient_penalty") is losses.gradient_penalty

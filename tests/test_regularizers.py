@@ -163,6 +163,18 @@ def test_apply_spectral_norm_on_conv_and_refuses_empty():
         R.spectral_norm_critic(norm="layernorm")
 
 
+def test_spectral_norm_on_a_convolution_is_not_a_bound():
+    """PyTorch normalises the reshaped kernel: a normalised 3 x 3 blur still stretches a flat image by nearly 3."""
+    blur = R.apply_spectral_norm(nn.Conv2d(1, 1, 3, padding=1, bias=False))
+    with torch.no_grad():
+        blur.parametrizations.weight.original.fill_(1.0)
+        image = torch.ones(1, 1, 28, 28)
+        stretch = float(blur(image).norm() / image.norm())
+        kernel_sigma = float(torch.linalg.matrix_norm(blur.weight.reshape(1, -1), ord=2))
+    assert kernel_sigma == pytest.approx(1.0, abs=1e-4)
+    assert 2.5 < stretch <= 3.0
+
+
 def test_nonsaturating_losses():
     zeros = torch.zeros(4, 1)
     assert R.nonsaturating_critic_loss(zeros, zeros, torch.tensor(2.0), 0.5).item() == pytest.approx(2 * math.log(2) + 1)
@@ -199,70 +211,3 @@ def test_every_variant_trains_a_few_steps(name):
                          progress=False, **v.train_kwargs())
     assert len(history.step) >= 1
     assert all(math.isfinite(x) for x in history.critic_loss)
-
-
-def _one_sided_variants():
-    def grads(critic, real, fake):
-        a = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
-        x = (a * real + (1 - a) * fake).detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
-        return g
-
-    def correct(c, r, f):
-        return (torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2).mean()
-
-    def clamp_style(c, r, f):  # another correct style
-        return (grads(c, r, f).flatten(1).norm(dim=1) - 1).clamp(min=0).pow(2).mean()
-
-    def two_sided(c, r, f):
-        return ((grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2).mean()
-
-    def wrong_side(c, r, f):
-        return (torch.relu(1 - grads(c, r, f).flatten(1).norm(dim=1)) ** 2).mean()
-
-    def not_squared(c, r, f):
-        return torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1).mean()
-
-    def times_lambda(c, r, f):
-        return 10 * correct(c, r, f)
-
-    def per_element(c, r, f):
-        return (torch.relu(grads(c, r, f).reshape(-1, 1).norm(dim=1) - 1) ** 2).mean()
-
-    def no_graph(c, r, f):
-        return correct(c, r, f).detach()
-
-    def not_scalar(c, r, f):
-        return torch.relu(grads(c, r, f).flatten(1).norm(dim=1) - 1) ** 2
-
-    def stub(c, r, f):
-        raise NotImplementedError("todo")
-
-    def raises(c, r, f):
-        return c(r.view(-1))  # a shape error
-
-    def returns_none(c, r, f):
-        correct(c, r, f)
-
-    def returns_float(c, r, f):
-        return float(correct(c, r, f).detach())
-
-    return {None: [correct, clamp_style, R.one_sided_penalty], "two-sided-penalty": [two_sided],
-            "one-sided-wrong-side": [wrong_side], "absolute-deviation": [not_squared],
-            "lambda-inside-penalty": [times_lambda], "per-element-norm": [per_element],
-            "create-graph-missing": [no_graph], "wrong-shape": [not_scalar], "not-implemented": [stub],
-            "raised-exception": [raises], "returned-none": [returns_none], "wrong-type": [returns_float]}
-
-
-@pytest.mark.parametrize("bug,fn", [(b, f) for b, fs in _one_sided_variants().items() for f in fs],
-                         ids=lambda x: getattr(x, "__name__", str(x)))
-def test_check_one_sided_penalty(bug, fn):
-    result = R.check_one_sided_penalty(fn)
-    assert result.passed == (bug is None), result
-    assert result.bug == bug, result
-    assert result.message
-
-
-def test_check_one_sided_penalty_not_callable():
-    result = R.check_one_sided_penalty(None)
-    assert not result.passed and result.bug == "not-callable"
