@@ -30,7 +30,6 @@ Sections:
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime as _dt
 import json
@@ -49,6 +48,7 @@ from course_utils.image_models import DCGANCritic
 from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
 from course_utils.models import MLPCritic
 
+from . import cli
 from .bench_notebooks import NOTEBOOK_DIR, notebook_times, time_notebooks
 from .paths import BENCH_RESULTS
 
@@ -491,8 +491,7 @@ def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_tools bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("bench", __doc__)
     parser.add_argument("--quick", action="store_true", help="smaller run (under about a minute)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per comparison (default 5, quick 3)")
     parser.add_argument("--out", default=str(BENCH_RESULTS / "bench.json"), help="JSON output path ('' for none)")
