@@ -45,6 +45,13 @@ from .losses import interpolate
 from .models import MLPCritic, Norm
 from .standard_gan import discriminator_loss, nonsaturating_generator_loss
 
+__all__ = [
+    "Penalty", "LossKind", "input_gradients", "two_sided_penalty", "one_sided_penalty", "lipschitz_penalty",
+    "r1_penalty", "dragan_perturb", "dragan_penalty", "apply_spectral_norm", "spectral_norm_critic",
+    "layer_spectral_norms", "nonsaturating_critic_loss", "LOSSES", "Variant", "VARIANTS", "ALIASES", "get_variant",
+    "OpCount", "count_ops", "check_one_sided_penalty", "clock", "best_time"
+]
+
 Penalty = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 LossKind = Literal["wgan", "nonsaturating"]
 
@@ -62,7 +69,10 @@ def _check_pair(real: torch.Tensor, fake: torch.Tensor) -> None:
 
 # ----------------------------------------------------------------------------- penalties
 def two_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP: ``mean_i (||grad D(xhat_i)||_2 - 1)^2`` on random interpolates (not times lambda)."""
+    """WGAN-GP: ``mean_i (||grad D(xhat_i)||_2 - 1)^2`` on random interpolates (not times lambda).
+
+    Used in notebook 09.
+    """
     _check_pair(real, fake)
     norms = input_gradients(critic, interpolate(real.detach(), fake.detach())).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
@@ -74,6 +84,8 @@ def one_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor)
     Only gradients *steeper* than 1 are penalised: a 1-Lipschitz critic pays nothing,
     which is exactly the constraint of the Kantorovich-Rubinstein duality. This is the
     Lipschitz penalty (LP) of Petzka et al. (2018).
+
+    Used in notebook 09.
     """
     _check_pair(real, fake)
     norms = input_gradients(critic, interpolate(real.detach(), fake.detach())).norm(2, dim=1)
@@ -90,6 +102,8 @@ def r1_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor | None 
     Not multiplied by its weight; the paper's regulariser is ``gamma / 2`` times this, so
     pass ``lambda_gp = gamma / 2``. ``fake`` is accepted (same signature as the other
     penalties) and ignored.
+
+    Used in notebook 09.
     """
     grads = input_gradients(critic, real)
     return grads.pow(2).sum(dim=1).mean()
@@ -101,6 +115,8 @@ def dragan_perturb(real: torch.Tensor, generator: torch.Generator | None = None)
     As in the paper's code, ``std`` is the standard deviation of the whole batch, the noise
     ``U(0, 1)`` is drawn per element (so it only ever pushes *up*: a quirk of the original
     code that we keep), and one ``alpha ~ U(0, 1)`` per sample moves the point part of the way.
+
+    Used in notebook 09.
     """
     real = real.detach()
     noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
@@ -145,6 +161,8 @@ def spectral_norm_critic(
     With every weight matrix of spectral norm 1 and 1-Lipschitz ReLUs, the whole critic is
     (up to the power-iteration estimate) 1-Lipschitz by construction: no clipping and no
     penalty are needed, so train it with ``TrainConfig(method="none")``.
+
+    Used in notebook 09.
     """
     if norm != "none":
         raise ValueError("Use norm='none' with spectral normalisation: a normalisation layer rescales "
@@ -160,6 +178,8 @@ def layer_spectral_norms(module: nn.Module) -> list[float]:
     values should be close to 1 (a little above right after a large optimiser step: the
     power-iteration estimate of the top singular value lags behind the weights). The module
     is read in eval mode, so reading does not advance the power iteration.
+
+    Used in notebook 09.
     """
     was_training = module.training
     module.eval()
@@ -280,7 +300,10 @@ ALIASES = {"wgan-gp": "gp", "two_sided": "gp", "lp": "one_sided", "lipschitz": "
 
 
 def get_variant(name: str) -> Variant:
-    """Look a variant up by name (``'gp'``, ``'one_sided'``/``'lp'``, ``'r1'``, ``'dragan'``, ``'sn'``)."""
+    """Look a variant up by name (``'gp'``, ``'one_sided'``/``'lp'``, ``'r1'``, ``'dragan'``, ``'sn'``).
+
+    Used in notebook 09.
+    """
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in VARIANTS:
@@ -317,6 +340,8 @@ def count_ops(fn: Callable[[], object]) -> OpCount:
 
     Unlike a stopwatch, the count does not depend on the machine or on what else it is
     running, so it is a robust way to compare the cost of two training steps.
+
+    Used in notebook 09.
     """
     from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -363,6 +388,8 @@ def check_one_sided_penalty(fn: Callable):
     ``wrong-gradient``, ``wrong-value``); two are specific to this exercise:
     ``two-sided-penalty`` (slopes below 1 are penalised too) and ``one-sided-wrong-side``
     (``max(0, 1 - s)`` instead of ``max(0, s - 1)``).
+
+    Used in notebook 09.
     """
     from .checks import CheckResult
 
@@ -448,6 +475,8 @@ def clock(device: torch.device | str) -> Callable[[], float]:
     On the CPU it is the *CPU time* of this process, so other programs sharing the machine
     barely change the reading (wall-clock time on a busy machine can double at random).
     On an accelerator it is wall-clock time read after waiting for queued work to finish.
+
+    Used in notebook 09.
     """
     device = torch.device(device)
     if device.type == "cpu":
@@ -467,6 +496,8 @@ def best_time(fn: Callable[[], object], device: torch.device | str, repeats: int
     """Seconds per call of ``fn``: the best of ``repeats`` runs of ``number`` calls (after one warm-up call).
 
     The minimum is the least disturbed measurement: noise only ever adds time.
+
+    Used in notebook 09.
     """
     now = clock(device)
     fn()
