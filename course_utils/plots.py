@@ -134,7 +134,7 @@ def plot_value_surface(
 def plot_history(history: History, axes=None, label: str | None = None, title: str = "Training curves"):
     """Three panels: the Wasserstein estimate, both losses, and the gradient norm at interpolates.
 
-    Used in notebooks 00 and 03.
+    Used in notebook 00.
     """
     if axes is None:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
