@@ -11,6 +11,7 @@ at import time: each tool is loaded when its command runs. One command-line home
 Modules:
 
 * :mod:`course_tools.paths` - where things are in the repository (the one place)
+* :mod:`course_tools.cli` - what every command's main shares (parser, error exit, problem report)
 * :mod:`course_tools.student` - generate the student versions of the master notebooks
 * :mod:`course_tools.nb` - build and normalise notebooks (setup cell, nbgrader metadata)
 * :mod:`course_tools.bench` - side-by-side benchmarks (imports torch); notebook timing in :mod:`course_tools.bench_notebooks`
@@ -19,7 +20,7 @@ Modules:
 
 from __future__ import annotations
 
-__all__ = ["paths", "student", "nb", "bench", "grading", "COMMANDS"]
+__all__ = ["paths", "cli", "student", "nb", "bench", "grading", "COMMANDS"]
 
 #: Subcommand -> (module, function) run by ``python -m course_tools``; imported only when used.
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -30,7 +30,6 @@ Sections:
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime as _dt
 import json
@@ -39,7 +38,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import torch
@@ -49,6 +48,7 @@ from course_utils.image_models import DCGANCritic
 from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
 from course_utils.models import MLPCritic
 
+from . import cli
 from .bench_notebooks import NOTEBOOK_DIR, notebook_times, time_notebooks
 from .paths import BENCH_RESULTS
 
@@ -343,6 +343,29 @@ def _fmt(s: dict, digits: int = 2) -> str:
     return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
 
 
+def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]], intro: str = "") -> list[str]:
+    """One markdown section: ``## title``, an optional sentence, the table, and a blank line."""
+    lines = [f"## {title}", ""] + ([intro, ""] if intro else [])
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _step_rows(steps: dict) -> Iterator[list[str]]:
+    for model, r in steps.items():
+        z = r["sizes"]
+        label = f"MLP {z['depth']}x{z['width']}" if model == "mlp" else f"DCGAN w{z['width']} 28x28"
+        for v, s in r["ms"].items():
+            ref = STEP_VARIANTS[v][1]
+            key = f"{v}/{ref}"
+            ratio = _fmt(r["ratios"][key]) if key in r["ratios"] else "-"
+            target = "-"
+            if v == "gp" and r.get("target_gp_over_clip"):
+                ok = r["ratios"][key]["median"] <= r["target_gp_over_clip"]
+                target = f"<= {r['target_gp_over_clip']}x ({'met' if ok else 'MISSED'})"
+            yield [f"{label}, batch {z['batch']}", STEP_VARIANTS[v][0], _fmt(s), ref or "-", ratio, target]
+
+
 def to_markdown(results: dict) -> str:
     m = results["machine"]
     lines = ["# WGAN course benchmark", "",
@@ -353,71 +376,48 @@ def to_markdown(results: dict) -> str:
              "cells are median (min-max) over repeats. Timings on a shared machine are noisy.", ""]
     steps = results.get("steps")
     if steps:
-        lines += ["## Critic step time", "",
-                  "| critic | variant | ms/step median (min-max) | compared with | ratio median (min-max) | target |",
-                  "|---|---|---|---|---|---|"]
-        for model, r in steps.items():
-            for v, s in r["ms"].items():
-                ref = STEP_VARIANTS[v][1]
-                key = f"{v}/{ref}"
-                ratio = _fmt(r["ratios"][key]) if key in r["ratios"] else "-"
-                target = "-"
-                if v == "gp" and r.get("target_gp_over_clip"):
-                    ok = r["ratios"][key]["median"] <= r["target_gp_over_clip"]
-                    target = f"<= {r['target_gp_over_clip']}x ({'met' if ok else 'MISSED'})"
-                z = r["sizes"]
-                label = (f"MLP {z['depth']}x{z['width']}" if model == "mlp" else f"DCGAN w{z['width']} 28x28")
-                lines.append(f"| {label}, batch {z['batch']} | {STEP_VARIANTS[v][0]} | {_fmt(s)} | {ref or '-'} | "
-                             f"{ratio} | {target} |")
-        lines += ["", "Optimisation candidates (ratio < 1 = faster than the course's GP step):", ""]
-        for name, verdict in results.get("verdicts", {}).items():
-            lines.append(f"- {name}: {verdict}")
+        lines += _table("Critic step time", ["critic", "variant", "ms/step median (min-max)", "compared with",
+                                             "ratio median (min-max)", "target"], _step_rows(steps))
+        lines += ["Optimisation candidates (ratio < 1 = faster than the course's GP step):", ""]
+        lines += [f"- {name}: {verdict}" for name, verdict in results.get("verdicts", {}).items()]
         lines.append("")
     th = results.get("threads")
     if th:
-        lines += ["## Torch threads (course GP critic step)", "",
-                  "| other core | critic | threads | ms/step median (min-max) | speed-up vs 1 thread |",
-                  "|---|---|---|---|---|"]
-        for load, per_model in th.items():
-            for model, r in per_model.items():
-                for n, s in r["ms"].items():
-                    sp = r["speedup_vs_1"].get(n)
-                    lines.append(f"| {load.split()[0]} | {model} | {n} | {_fmt(s)} | {_fmt(sp) if sp else '-'} |")
-        lines.append("")
+        lines += _table("Torch threads (course GP critic step)",
+                        ["other core", "critic", "threads", "ms/step median (min-max)", "speed-up vs 1 thread"],
+                        ([load.split()[0], model, n, _fmt(s), _fmt(r["speedup_vs_1"][n]) if r["speedup_vs_1"].get(n)
+                          else "-"]
+                         for load, per_model in th.items() for model, r in per_model.items()
+                         for n, s in r["ms"].items()))
     q = results.get("quality")
     if q:
-        lines += [f"## Toy quality per compute ({q['recipe']} on {q['dataset']}, one {q['budget_s']} s run, "
-                  f"{q['steps']} steps, {q['steps_per_second']:.1f} steps/s)", "",
-                  "| time (s) | trace at (s) | step | modes | high-quality fraction |", "|---|---|---|---|---|"]
-        for row in q["checkpoints"]:
-            lines.append(f"| {row['budget_s']} | {row['trace_seconds']} | {row['step']} | "
-                         f"{row['modes_captured']}/{row['n_modes']} | {row['hq_fraction']:.2f} |")
-        lines += ["", f"Note: {q['note']}.", ""]
+        lines += _table(f"Toy quality per compute ({q['recipe']} on {q['dataset']}, one {q['budget_s']} s run, "
+                        f"{q['steps']} steps, {q['steps_per_second']:.1f} steps/s)",
+                        ["time (s)", "trace at (s)", "step", "modes", "high-quality fraction"],
+                        ([row["budget_s"], row["trace_seconds"], row["step"],
+                          f"{row['modes_captured']}/{row['n_modes']}", f"{row['hq_fraction']:.2f}"]
+                         for row in q["checkpoints"]))
+        lines += [f"Note: {q['note']}.", ""]
     im = results.get("images")
     if im:
-        lines += [f"## Image WGAN-GP training speed (batch {im['config']['batch_size']}, "
-                  f"n_critic {im['config']['n_critic']}, random images)", "",
-                  "| device/precision | generator it/s median (min-max) | speed-up vs CPU |", "|---|---|---|"]
-        for k, s in im["it_per_s"].items():
-            sp = im.get("speedup_vs_cpu", {}).get(k)
-            lines.append(f"| {k} | {_fmt(s, 3)} | {_fmt(sp) if sp else '-'} |")
-        lines.append("")
+        speedups = im.get("speedup_vs_cpu", {})
+        lines += _table(f"Image WGAN-GP training speed (batch {im['config']['batch_size']}, "
+                        f"n_critic {im['config']['n_critic']}, random images)",
+                        ["device/precision", "generator it/s median (min-max)", "speed-up vs CPU"],
+                        ([k, _fmt(s, 3), _fmt(speedups[k]) if speedups.get(k) else "-"]
+                         for k, s in im["it_per_s"].items()))
     nb = results.get("notebooks")
-    if nb is not None:
-        lines += ["## Notebooks", ""]
-        if "skipped" in nb:
-            lines.append(f"Skipped: {nb['skipped']}.")
-        else:
-            lines += ["Wall seconds to execute each notebook top to bottom in a fresh kernel.", "",
-                      "| notebook | quick (s) | full (s) |", "|---|---|---|"]
-            for name, t in nb["times"].items():
-                lines.append(f"| {name} | {t.get('quick', '-')} | {t.get('full', '-')} |")
-            totals = nb.get("totals", {})
-            if totals:
-                lines.append(f"| **total** | {totals.get('quick', '-')} | {totals.get('full', '-')} |")
-            for name, err in nb.get("failed", {}).items():
-                lines.append(f"\nFAILED: {name}: {err}")
-        lines.append("")
+    if nb is not None and "skipped" in nb:
+        lines += ["## Notebooks", "", f"Skipped: {nb['skipped']}.", ""]
+    elif nb is not None:
+        totals = nb.get("totals", {})
+        rows = [[name, t.get("quick", "-"), t.get("full", "-")] for name, t in nb["times"].items()]
+        if totals:
+            rows.append(["**total**", totals.get("quick", "-"), totals.get("full", "-")])
+        lines += _table("Notebooks", ["notebook", "quick (s)", "full (s)"], rows,
+                        intro="Wall seconds to execute each notebook top to bottom in a fresh kernel.")
+        failed = [f"FAILED: {name}: {err}" for name, err in nb.get("failed", {}).items()]
+        lines += [*failed, ""] if failed else []
     lines.append(f"Total benchmark time: {results['total_seconds']:.1f} s")
     return "\n".join(lines) + "\n"
 
@@ -491,8 +491,7 @@ def _run(sections, quick, repeats, out, notebook_times_path, seed, notebook_mode
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_tools bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("bench", __doc__)
     parser.add_argument("--quick", action="store_true", help="smaller run (under about a minute)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per comparison (default 5, quick 3)")
     parser.add_argument("--out", default=str(BENCH_RESULTS / "bench.json"), help="JSON output path ('' for none)")

@@ -16,7 +16,6 @@ changes the repository address everywhere (it is kept in ``pyproject.toml`` only
 
 from __future__ import annotations
 
-import argparse
 import copy
 import platform
 import re
@@ -29,6 +28,7 @@ import nbformat
 
 from course_utils.stubs import BEGIN_SOLUTION, END_SOLUTION
 
+from . import cli
 from .paths import NOTEBOOKS, PYPROJECT, README, STUDENT_DIR, master_paths
 
 __all__ = [
@@ -299,7 +299,7 @@ def write_notebook(path: str | Path, cells: list[nbformat.NotebookNode]) -> Path
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m course_tools nb normalize|check|set-repo ...``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m course_tools nb", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("nb", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     norm = sub.add_parser("normalize", help="strip outputs and fix metadata in place")
     norm.add_argument("paths", nargs="+")
@@ -319,8 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             changed = set_repo(args.url)
         except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            return cli.fail(err)
         for path in changed:
             print(f"updated {path}")
         print(f"The course now points at {repo_url()}; commit the {len(changed)} changed file(s).")
@@ -335,9 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             problems = validate(nb, str(p))
             if nbformat.writes(normalize(nb)) != before:
                 problems.append(f"{p}: not normalised; run python -m course_tools nb normalize {p}")
-            for line in problems:
-                print(line)
-            status |= bool(problems)
+            status |= cli.report(problems)
     return status
 
 

@@ -30,7 +30,6 @@ stub text come from :mod:`course_utils.stubs` (the contract the student notebook
 
 from __future__ import annotations
 
-import argparse
 import copy
 import re
 import sys
@@ -49,6 +48,7 @@ from course_utils.stubs import (
     unfinished_wrapper,
 )
 
+from . import cli
 from .paths import MASTER_PATTERN, NOTEBOOKS, STUDENT_DIR, master_paths
 
 __all__ = [
@@ -198,9 +198,8 @@ def generate(paths: Iterable[Path], out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m course_tools student [--check] [--out DIR] [PATHS]``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m course_tools student",
-        description="Generate the student versions of the master notebooks (solutions and hidden tests removed).",
+    parser = cli.parser(
+        "student", "Generate the student versions of the master notebooks (solutions and hidden tests removed)."
     )
     parser.add_argument("paths", nargs="*", type=Path, help="master notebooks (default: notebooks/NN_*.ipynb)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: notebooks/student/)")
@@ -213,18 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         if args.check:
-            problems = stale(paths, out)
-            for line in problems:
-                print(line)
-            if problems:
-                print("Student versions are stale; run: python -m course_tools student")
+            if cli.report(stale(paths, out), "Student versions are stale; run: python -m course_tools student"):
                 return 1
             print(f"{len(paths)} student notebook(s) in {out} are up to date.")
             return 0
         written = generate(paths, out)
     except MarkerError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return cli.fail(err)
     for target in written:
         print(f"wrote {target}")
     print(f"{len(paths)} student notebook(s) in {out}; {len(written)} changed.")

@@ -54,6 +54,8 @@ def pick(full: T, quick: T) -> T:
     """Return ``quick`` in quick mode and ``full`` otherwise.
 
     Example: ``n_steps = pick(full=2000, quick=300)``.
+
+    Used in notebooks 00, 01, 02, 03, 05, 06, 07, 08 and 09.
     """
     return quick if quick_mode() else full
 
@@ -98,6 +100,8 @@ def seed_everything(seed: int = 0) -> torch.Generator:
 
     Returns a CPU ``torch.Generator`` seeded with the same value, for code that
     wants its own stream of random numbers.
+
+    Used in notebook 09.
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
@@ -174,6 +178,8 @@ def setup(seed: int = 0, device: str | None = None, threads: int | None = None) 
 
     Seeds all random number generators, sets the CPU thread count, and picks
     the device. Returns an :class:`Environment`; use ``env.device``.
+
+    Used in every notebook.
     """
     seed_everything(seed)
     n_threads = configure_threads(threads)

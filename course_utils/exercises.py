@@ -108,6 +108,8 @@ def use_learner_or_reference(learner_fn: Callable | None, name: str, verbose: bo
     """Return ``learner_fn`` if it passes its self-check, otherwise the course's reference version.
 
     Used after every exercise (notebooks 01 to 09).
+
+    Used in notebooks 01, 02, 03, 04, 05, 06, 08 and 09.
     """
     exercise = get(name)
     reference = REFERENCES[name]  # (the grader may have wrapped it in a guard)

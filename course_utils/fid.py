@@ -184,6 +184,8 @@ class Evaluator:
 
     ``evaluator(images)`` or ``evaluator.generator(G)`` returns an :class:`Evaluation`; the
     generator's images come from a seeded noise stream so a score is reproducible.
+
+    Used in notebook 08.
     """
 
     def __init__(self, reference: torch.Tensor, classifier: FashionClassifier | None = None, n: int = 1000,

@@ -13,6 +13,10 @@ from typing import Literal
 import torch
 from torch import nn
 
+__all__ = [
+    "Norm", "mlp", "MLPGenerator", "MLPCritic", "count_parameters"
+]
+
 Norm = Literal["none", "layernorm", "batchnorm"]
 
 
@@ -44,7 +48,10 @@ def mlp(in_dim: int, out_dim: int, width: int, depth: int, norm: Norm = "none") 
 
 
 class MLPGenerator(nn.Module):
-    """Maps Gaussian noise of size ``latent_dim`` to points in ``out_dim`` dimensions."""
+    """Maps Gaussian noise of size ``latent_dim`` to points in ``out_dim`` dimensions.
+
+    Used in notebooks 00, 01, 03, 06 and 09.
+    """
 
     def __init__(self, latent_dim: int = 2, out_dim: int = 2, width: int = 512, depth: int = 3, norm: Norm = "none"):
         super().__init__()
@@ -70,6 +77,8 @@ class MLPCritic(nn.Module):
 
     ``norm`` is ``'none'`` (default, as in the paper's toy code), ``'layernorm'``,
     or ``'batchnorm'`` (only to demonstrate why it breaks the penalty).
+
+    Used in notebooks 00, 01, 02, 03, 04, 05, 06, 07 and 09.
     """
 
     def __init__(self, in_dim: int = 2, width: int = 512, depth: int = 3, norm: Norm = "none"):
@@ -81,5 +90,5 @@ class MLPCritic(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters. Used in notebook 08."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

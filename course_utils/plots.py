@@ -68,7 +68,10 @@ def plot_samples(
     extent: Extent = DEFAULT_EXTENT,
     max_points: int = 1000,
 ) -> plt.Axes:
-    """Generated samples (orange dots) over the real density (grey, a seaborn density estimate)."""
+    """Generated samples (orange dots) over the real density (grey, a seaborn density estimate).
+
+    Used in notebooks 00, 01, 03, 07 and 09.
+    """
     ax = _axes(ax)
     if real is not None:
         plot_density(real, ax=ax)
@@ -93,7 +96,10 @@ def grid_points(extent: Extent = DEFAULT_EXTENT, resolution: int = 100) -> torch
 
 @torch.no_grad()
 def critic_grid(critic: nn.Module, extent: Extent = DEFAULT_EXTENT, resolution: int = 100):
-    """The critic's values on a ``resolution x resolution`` grid: ``(xs, ys, values)`` as arrays."""
+    """The critic's values on a ``resolution x resolution`` grid: ``(xs, ys, values)`` as arrays.
+
+    Used in notebook 07.
+    """
     device = next(critic.parameters()).device
     xs = np.linspace(extent[0], extent[1], resolution)
     ys = np.linspace(extent[2], extent[3], resolution)
@@ -114,7 +120,10 @@ def plot_value_surface(
     extent: Extent = DEFAULT_EXTENT,
     levels: int = 20,
 ) -> plt.Axes:
-    """Contour lines of the critic's value, with real (black) and fake (orange) points on top."""
+    """Contour lines of the critic's value, with real (black) and fake (orange) points on top.
+
+    Used in notebooks 03, 05 and 07.
+    """
     ax = _axes(ax)
     xs, ys, values = critic_grid(critic, extent)
     contour = ax.contourf(xs, ys, values, levels=levels, cmap="viridis", alpha=0.85)
@@ -133,7 +142,10 @@ def plot_value_surface(
 
 
 def plot_history(history: History, axes=None, label: str | None = None, title: str = "Training curves"):
-    """Three panels: the Wasserstein estimate, both losses, and the gradient norm at interpolates."""
+    """Three panels: the Wasserstein estimate, both losses, and the gradient norm at interpolates.
+
+    Used in notebook 00.
+    """
     if axes is None:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
         fig.suptitle(title)
@@ -156,7 +168,7 @@ def plot_history(history: History, axes=None, label: str | None = None, title: s
 
 def plot_sample_snapshots(snapshots: dict[int, torch.Tensor], real: torch.Tensor, extent: Extent = DEFAULT_EXTENT,
                           title: str = "Generated samples during training"):
-    """One panel per recorded step: ``snapshots`` maps step -> generated samples."""
+    """One panel per recorded step: ``snapshots`` maps step -> generated samples. Used in notebooks 00 and 03."""
     n = len(snapshots)
     if n == 0:
         raise ValueError("No snapshots to plot; record some with a training callback first.")

@@ -211,6 +211,8 @@ def train_recipe(
     into ``run.trace``; that evaluation takes a few milliseconds and counts against the budget.
     ``loss_functions`` (``gradient_penalty=...``, ``critic_loss=...``, ...) go to
     :func:`course_utils.training.train_wgan`.
+
+    Used in notebook 07.
     """
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
     if seed is not None:

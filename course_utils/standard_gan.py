@@ -34,6 +34,12 @@ from tqdm.auto import tqdm
 
 from .training import _latent, _model_device
 
+__all__ = [
+    "Sampler", "GeneratorLossName", "LOG2", "discriminator_loss", "saturating_generator_loss",
+    "nonsaturating_generator_loss", "GENERATOR_LOSSES", "js_lower_bound", "GANConfig", "GANHistory", "train_gan",
+    "generator_gradient_norm", "GradientWatch", "watch_generator_gradients"
+]
+
 Sampler = Callable[[int], torch.Tensor]
 GeneratorLossName = Literal["nonsaturating", "saturating"]
 
@@ -42,7 +48,7 @@ LOG2 = math.log(2.0)
 
 # --------------------------------------------------------------------------- losses
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy: ``-E[log D(real)] - E[log(1 - D(fake))]``, from logits."""
+    """Binary cross-entropy: ``-E[log D(real)] - E[log(1 - D(fake))]``, from logits. Used in notebook 03."""
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -60,6 +66,8 @@ def nonsaturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
     Its derivative with respect to the logit is ``-(1 - D(G(z)))``, close to -1
     exactly when the discriminator rejects the fakes.
+
+    Used in notebook 03.
     """
     return F.softplus(-fake_logits).mean()
 
@@ -83,7 +91,10 @@ def js_lower_bound(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> floa
 # --------------------------------------------------------------------------- training
 @dataclass
 class GANConfig:
-    """Hyper-parameters of a standard GAN run; the defaults are DCGAN's Adam settings (lr 2e-4, betas (0.5, 0.999))."""
+    """Hyper-parameters of a standard GAN run; the defaults are DCGAN's Adam settings (lr 2e-4, betas (0.5, 0.999)).
+
+    Used in notebook 01.
+    """
 
     n_steps: int = 2000
     batch_size: int = 256
@@ -129,6 +140,8 @@ def train_gan(
 
     ``callback(step, generator)`` runs every ``callback_every`` generator steps
     (and once before training, with step 0), e.g. to count the modes covered.
+
+    Used in notebook 01.
     """
     config = config or GANConfig()
     device = _model_device(discriminator)
@@ -230,6 +243,8 @@ def watch_generator_gradients(
     generator shrinks towards zero. At every ``every`` steps it records both
     generator-gradient norms on a fixed noise batch, the mean ``D`` on real and
     fake samples, and the discriminator's lower bound on the JS divergence.
+
+    Used in notebook 01.
     """
     device = _model_device(discriminator)
     opt = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))

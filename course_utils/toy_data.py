@@ -22,6 +22,12 @@ from dataclasses import dataclass
 
 import torch
 
+__all__ = [
+    "Sampler", "eight_gaussians_centers", "twenty_five_gaussians_centers", "EIGHT_GAUSSIANS_STD",
+    "TWENTY_FIVE_GAUSSIANS_STD", "eight_gaussians", "twenty_five_gaussians", "swiss_roll", "ToyDataset", "DATASETS",
+    "get_dataset", "get_sampler"
+]
+
 Sampler = Callable[[int], torch.Tensor]
 
 _SQRT2 = 1.414  # the official code divides by these rounded constants
@@ -34,7 +40,7 @@ def _check_n(n: int) -> None:
 
 
 def eight_gaussians_centers() -> torch.Tensor:
-    """The 8 mode centres, shape ``(8, 2)``, after the official scaling."""
+    """The 8 mode centres, shape ``(8, 2)``, after the official scaling. Used in notebook 00."""
     angles = torch.arange(8, dtype=torch.float32) * (math.pi / 4)
     centers = 2.0 * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     return centers / _SQRT2
@@ -59,7 +65,7 @@ def _mixture(centers: torch.Tensor, std: float, n: int, device, generator) -> to
 
 
 def eight_gaussians(n: int, device: torch.device | str = "cpu", generator: torch.Generator | None = None) -> torch.Tensor:
-    """``n`` samples from the 8-Gaussian mixture, shape ``(n, 2)``."""
+    """``n`` samples from the 8-Gaussian mixture, shape ``(n, 2)``. Used in notebooks 05 and 06."""
     return _mixture(eight_gaussians_centers(), EIGHT_GAUSSIANS_STD, n, device, generator)
 
 
@@ -107,7 +113,10 @@ DATASETS: dict[str, ToyDataset] = {
 
 
 def get_dataset(name: str) -> ToyDataset:
-    """Look up a toy dataset by name: ``'8gaussians'``, ``'25gaussians'`` or ``'swissroll'``."""
+    """Look up a toy dataset by name: ``'8gaussians'``, ``'25gaussians'`` or ``'swissroll'``.
+
+    Used in notebooks 01, 03, 07 and 09.
+    """
     key = name.lower().replace("_", "").replace("-", "").replace(" ", "")
     if key not in DATASETS:
         raise ValueError(f"Unknown toy dataset {name!r}; choose one of {sorted(DATASETS)}.")
@@ -115,5 +124,5 @@ def get_dataset(name: str) -> ToyDataset:
 
 
 def get_sampler(name: str, device: torch.device | str = "cpu", generator: torch.Generator | None = None) -> Sampler:
-    """``get_dataset(name).sampler(device)``: a function ``n -> (n, 2)`` tensor."""
+    """``get_dataset(name).sampler(device)``: a function ``n -> (n, 2)`` tensor. Used in notebooks 00 and 07."""
     return get_dataset(name).sampler(device, generator)

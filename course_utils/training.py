@@ -26,13 +26,20 @@ from tqdm.auto import tqdm
 from . import losses
 from .losses import input_gradient_norms, interpolate
 
+__all__ = [
+    "Method", "Sampler", "TrainConfig", "History", "train_wgan", "train_critic"
+]
+
 Method = Literal["gp", "clip", "none"]
 Sampler = Callable[[int], torch.Tensor]
 
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of a WGAN run. ``None`` fields take the method's paper default."""
+    """Hyper-parameters of a WGAN run. ``None`` fields take the method's paper default.
+
+    Used in notebooks 00, 02, 03, 05, 06 and 07.
+    """
 
     method: Method = "gp"
     n_steps: int = 1000
@@ -64,7 +71,7 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """What happened during training, one entry per logged generator step."""
+    """What happened during training, one entry per logged generator step. Used in notebook 03."""
 
     step: list[int] = field(default_factory=list)
     critic_loss: list[float] = field(default_factory=list)
@@ -132,6 +139,8 @@ def train_wgan(
     ``callback(step, history)`` runs every ``callback_every`` steps (use it to plot).
     Pass ``optimizers=(opt_generator, opt_critic)`` and ``history`` to continue a run.
     Returns the :class:`History`.
+
+    Used in notebooks 00 and 09.
     """
     config = config or TrainConfig()
     device = _model_device(critic)
@@ -217,6 +226,8 @@ def train_critic(
     ``config.n_steps`` critic updates (``n_critic`` is ignored). This is how the
     notebooks estimate the Wasserstein distance between two fixed distributions and
     study the critic the constraint produces.
+
+    Used in notebooks 02, 03, 05, 06, 07 and 09.
     """
     config = config or TrainConfig()
     opt = config.make_optimizer(critic.parameters())

@@ -13,13 +13,13 @@ import re
 import time
 from collections.abc import Callable
 
-import correct_implementations as correct
 import numpy as np
 import pytest
 import torch
-from buggy_implementations import BUGGY
 
 from course_utils import bugs, checks, exercises, losses
+from tests import correct_implementations as correct
+from tests.buggy_implementations import BUGGY
 
 torch.set_num_threads(1)
 

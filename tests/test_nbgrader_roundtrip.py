@@ -18,10 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-import grading_course as gc  # noqa: E402
-
-from course_utils import stubs  # noqa: E402
+from course_utils import stubs
+from tests.fixtures import grading_course as gc
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = gc.NAME[: -len(".ipynb")]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from course_tools import student
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-import grading_course as gc  # noqa: E402
+from tests.fixtures import grading_course as gc
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,10 +5,11 @@ Used by instructors (README, "Grading").
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
+
+from .. import cli as command_line
 
 __all__ = ["main"]
 
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import pipeline, report, sandbox
     from .masters import master_paths
 
-    parser = argparse.ArgumentParser(prog="python -m course_tools grade", description=__doc__)
+    parser = command_line.parser("grade", __doc__)
     parser.add_argument("submissions", type=Path, help="folder with one folder per student")
     parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="CSV to write (feedback/ goes next to it)")
     parser.add_argument("--masters", type=Path, action="append",
@@ -42,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = pipeline.grade_batch(args.submissions, paths, jobs=args.jobs, options=options,
                                     progress=not args.quiet)
     except sandbox.SandboxMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return command_line.fail(exc)
     elapsed = time.monotonic() - start
     report.write_csv(args.out, rows)
     report.write_feedback(args.out.parent / "feedback", rows)

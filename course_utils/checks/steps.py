@@ -172,6 +172,44 @@ def _check_fake_detached(name: str, generator: nn.Module) -> None:
         )
 
 
+def _estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> float:
+    """mean D(real) - mean D(fake), without gradients."""
+    with torch.no_grad():
+        return float(critic(real).mean() - critic(fake).mean())
+
+
+def _call_critic_step(
+    name: str,
+    fn: Callable,
+    critic: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: nn.Module,
+    arg: float,
+    before_step: Sequence[tuple[str, Callable[[list[torch.Tensor]], list[torch.Tensor]], str]] = (),
+) -> tuple[float, list[torch.Tensor], list[torch.Tensor | None], list[torch.Tensor]]:
+    """Call ``fn(critic, optimizer, real, fake, arg)`` on stale gradients and a :class:`RecordingSGD`.
+
+    Checks what every critic step shares: a float comes back, no gradient reaches the generator that
+    made ``fake``, exactly one ``optimizer.step()``, and no parameter moved before it (each entry of
+    ``before_step`` is a named way to move them, tried before the generic finding). Returns the value,
+    the parameters before the call, and the gradients and the parameter values the step saw.
+    """
+    params = list(critic.parameters())
+    before = [p.detach().clone() for p in params]
+    _stale_grads(params)
+    optimizer = RecordingSGD(params)
+    value = _as_float(name, call_learner(name, fn, critic, optimizer, real.clone(), fake, arg))
+    _check_fake_detached(name, generator)
+    at_step, grads = _one_step(name, optimizer)
+    if not _same(at_step, before):
+        for bug_id, moved, message in before_step:
+            if _same(at_step, moved(before)):
+                raise Finding(bug_id, message)
+        raise Finding("wrong-value", f"{name} changed the critic's parameters before calling optimizer.step().")
+    return value, before, grads, [p.detach() for p in params]
+
+
 def _check_estimate(
     name: str, value: float, estimate: float, after: float, extra: list[tuple[str, float, str]]
 ) -> None:
@@ -209,25 +247,16 @@ def _clip_step_body(fn: Callable) -> str:
     names = [n for n, _ in critic.named_parameters()]
     real = torch.randn(16, 2, generator=gen) + 1.0
     generator, fake = _fake_batch(gen, 16)
-    before = [p.detach().clone() for p in params]
-    with torch.no_grad():
-        estimate = float(critic(real).mean() - critic(fake).mean())
+    estimate = _estimate(critic, real, fake)
     want = _grads_of(critic(fake.detach()).mean() - critic(real).mean(), params)
-    _stale_grads(params)
-    optimizer = RecordingSGD(params)
-    value = _as_float(name, call_learner(name, fn, critic, optimizer, real.clone(), fake, c))
-    _check_fake_detached(name, generator)
-    at_step, grads = _one_step(name, optimizer)
-    if not _same(at_step, before):
-        if _same(at_step, [b.clamp(-c, c) for b in before]):
-            raise Finding(
-                "clip-before-step",
-                f"When {name} called optimizer.step(), the parameters were already clipped: clipping came before the "
-                "update, so the step pushes them out of [-c, c] again.",
-            )
-        raise Finding("wrong-value", f"{name} changed the critic's parameters before calling optimizer.step().")
+    clip_first = (
+        "clip-before-step",
+        lambda before: [b.clamp(-c, c) for b in before],
+        f"When {name} called optimizer.step(), the parameters were already clipped: clipping came before the "
+        "update, so the step pushes them out of [-c, c] again.",
+    )
+    value, before, grads, after = _call_critic_step(name, fn, critic, real, fake, generator, c, [clip_first])
     _diagnose_grads(name, grads, want, [("real-fake-swapped", [-w for w in want], "mean D(real) - mean D(fake)")])
-    after = [p.detach() for p in params]
     stepped = [b - _LR * g for b, g in zip(before, want, strict=True)]
     if not _same(after, [s.clamp(-c, c) for s in stepped]):
         if _same(after, stepped):
@@ -245,9 +274,7 @@ def _clip_step_body(fn: Callable) -> str:
                 f"After {name}, the parameters are clipped to [-{bound:.4g}, {bound:.4g}], not [-{c:g}, {c:g}].",
             )
         raise Finding("wrong-value", f"After {name}, the parameters are not clamp(p - lr * grad, -c, c).")
-    with torch.no_grad():
-        after_estimate = float(critic(real).mean() - critic(fake).mean())
-    _check_estimate(name, value, estimate, after_estimate, [])
+    _check_estimate(name, value, estimate, _estimate(critic, real, fake), [])
     return (
         "Your clip_critic_step clears the old gradients, steps on mean D(fake) - mean D(real) with the fake batch "
         "detached, clips every parameter after the step, and returns the estimate from before the step."
@@ -281,19 +308,11 @@ def _gp_step_body(fn: Callable) -> str:
     real = torch.randn(16, 2, generator=gen) + 1.0
     generator, fake = _fake_batch(gen, 16)
     with critic.quiet():
-        with torch.no_grad():
-            estimate = float(critic(real).mean() - critic(fake).mean())
+        estimate = _estimate(critic, real, fake)
         wasserstein = critic(fake.detach()).mean() - critic(real).mean()
         penalty = (critic.weight.norm() - 1) ** 2
         want_w, want_p = _grads_of(wasserstein, params), _grads_of(penalty, params)
-    before = [p.detach().clone() for p in params]
-    _stale_grads(params)
-    optimizer = RecordingSGD(params)
-    value = _as_float(name, call_learner(name, fn, critic, optimizer, real.clone(), fake, lam))
-    _check_fake_detached(name, generator)
-    at_step, grads = _one_step(name, optimizer)
-    if not _same(at_step, before):
-        raise Finding("wrong-value", f"{name} changed the critic's parameters before calling optimizer.step().")
+    value, before, grads, after = _call_critic_step(name, fn, critic, real, fake, generator, lam)
 
     def mix(a: float, b: float) -> list[torch.Tensor]:
         return [a * w + b * p for w, p in zip(want_w, want_p, strict=True)]
@@ -314,11 +333,10 @@ def _gp_step_body(fn: Callable) -> str:
             ("real-fake-swapped", mix(-1, lam), "mean D(real) - mean D(fake) + lambda_gp * penalty"),
         ],
     )
-    after = [p.detach() for p in params]
     if not _same(after, [b - _LR * g for b, g in zip(before, mix(1, lam), strict=True)]):
         raise Finding("wrong-value", f"After {name}, the parameters are not those of one optimizer step (clipped?).")
-    with critic.quiet(), torch.no_grad():
-        after_estimate = float(critic(real).mean() - critic(fake).mean())
+    with critic.quiet():
+        after_estimate = _estimate(critic, real, fake)
     _check_estimate(
         name,
         value,

@@ -9,17 +9,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import cases as c  # noqa: E402
-
-from course_tools.grading import cli, sandbox  # noqa: E402
-from course_tools.grading.report import feedback_filename  # noqa: E402
+from course_tools.grading import cli, sandbox
+from course_tools.grading.report import feedback_filename
+from tests.grading import cases as c
 
 pytestmark = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not installed")
 

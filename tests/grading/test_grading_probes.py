@@ -7,19 +7,14 @@ course's reference must pass, for several seeds.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import buggy_implementations as bi  # noqa: E402
-import correct_implementations as ci  # noqa: E402
-
-from course_tools.grading import judge, probes  # noqa: E402
-from course_tools.grading.pipeline import _references, contract_of  # noqa: E402
+from course_tools.grading import judge, probes
+from course_tools.grading.pipeline import _references, contract_of
+from tests import buggy_implementations as bi
+from tests import correct_implementations as ci
 
 
 # ---------------------------------------------------------------------------- more styles of the training steps

@@ -1,0 +1,1 @@
+"""The unit tests; a package, so that tests import their shared helpers as tests.<module>."""

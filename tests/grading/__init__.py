@@ -1,0 +1,1 @@
+"""The grader's tests and their submission cases."""
