@@ -14,6 +14,7 @@ import inspect
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import nbformat
@@ -155,6 +156,8 @@ def test_identify_sees_through_plain_wrappers():
     assert standins.identify(gp) == "course_utils.losses.gradient_penalty"
     assert standins.identify(staticmethod(gp)) == "course_utils.losses.gradient_penalty"
     assert standins.identify(functools.partial(gp)) == "course_utils.losses.gradient_penalty"
+    assert standins.identify(classmethod(gp)) == "course_utils.losses.gradient_penalty"
+    assert standins.identify(types.MethodType(gp, object())) == "course_utils.losses.gradient_penalty"
     assert standins.identify(functools.wraps(gp)(lambda *a: 0)) == "course_utils.losses.gradient_penalty"
     assert standins.identify(standins._Placeholder("course_utils.losses.r1_penalty")) == (
         "course_utils.losses.r1_penalty")
