@@ -7,7 +7,10 @@ function can depend on are kept: imports, ``def``, ``class`` and assignments wit
 call (constants). Training loops, plots and the fallback
 ``name = use_learner_or_reference(name, ...)`` are dropped. A stub left in place
 (its body only raises ``NotImplementedError``) does not hide a finished definition of
-the same name elsewhere in the notebook.
+the same name elsewhere in the notebook. An exercise's name bound by an import
+(``from course_utils.losses import gradient_penalty``) is recorded as ``"imported"``: the
+sandbox then reports whose function it is; such an import is dropped where the notebook
+also has a finished definition of that name (the learner's work is what gets graded).
 
 Used by ``course_tools.grading.pipeline``.
 """
@@ -26,7 +29,7 @@ BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 @dataclass
 class Extracted:
     chunks: list[dict] = field(default_factory=list)   # {"cell": index, "source": code}
-    defined: dict[str, str] = field(default_factory=dict)   # name -> "finished" | "stub"
+    defined: dict[str, str] = field(default_factory=dict)   # name -> "finished" | "stub" | "assigned" | "imported"
     notes: list[str] = field(default_factory=list)
 
 
@@ -97,6 +100,18 @@ def extract(cells: list[tuple[int, str]], names: set[str] | None = None) -> Extr
             out.defined[stmt.name] = "stub" if is_stub(stmt) else "finished"
         elif isinstance(stmt, ast.ClassDef):
             out.defined[stmt.name] = "finished"
+        elif names and isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            kept_aliases = []
+            for alias in stmt.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                if bound in names and bound in finished:
+                    continue  # an import of the same name never hides the learner's finished definition
+                if bound in names:
+                    out.defined[bound] = "imported"  # the sandbox says whose function it is
+                kept_aliases.append(alias)
+            if not kept_aliases:
+                continue
+            stmt.names = kept_aliases
         elif names and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(isinstance(t, ast.Name) and t.id in names for t in targets):

@@ -24,7 +24,7 @@ from . import report as report_step
 from . import sandbox as sandbox_step
 from .masters import Master, load_master
 
-__all__ = ["PIPELINE", "Options", "contract_of", "grade_batch", "grade_submission"]
+__all__ = ["PIPELINE", "Options", "contract_of", "grade_batch", "grade_submission", "standin_feedback"]
 
 #: The steps, in order: (name, module, what it does). Only trusted code runs outside the sandbox step.
 PIPELINE: tuple[tuple[str, object, str], ...] = (
@@ -97,6 +97,13 @@ def _choose(sub: discover_step.Submission, names: set[str]):
     return chosen, problems
 
 
+def standin_feedback(name: str, course: str) -> str:
+    """Why an exercise that is (or calls) the course's own function earns nothing."""
+    return (f"[course-reference-in-use] `{name}` is the course's own `{course}` (imported, or called while "
+            f"`{name}` was checked), not your implementation: write `{name}` yourself; the course's "
+            "reference earns no points.")
+
+
 def canonical_differs(filename: str, key: str) -> bool:
     return filename.lower() != key
 
@@ -139,6 +146,9 @@ def grade_submission(sub: discover_step.Submission, master: Master, references: 
             done.add(name)
             if record.get("missing"):
                 rows[name] = (0.0, f"`{name}` is not a function after the notebook's definitions ran.")
+                continue
+            if record.get("standin"):
+                rows[name] = (0.0, standin_feedback(name, str(record["standin"])[:80]))
                 continue
             verdict = judge_step.judge_exercise(item["contract"], record.get("probes") or {},
                                                 expected[item["contract"]])

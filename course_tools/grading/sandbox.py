@@ -2,7 +2,8 @@
 
 What the sandbox relies on: ``bwrap`` (bubblewrap) with user and PID namespaces. The
 worker sees, read-only, the system libraries, the Python runtime and the virtual
-environment, plus the two grader files it needs (``worker.py``, ``probes.py``); its only
+environment, plus the grader files it needs (``worker.py``, ``probes.py``, ``standins.py``: torch-only
+stand-ins for the few course functions notebooks tell learners to use); its only
 writable place is a private in-memory scratch folder (256 MiB, gone with the process). No network (``--unshare-all``),
 its own PID namespace, no capabilities, a new session, ``--die-with-parent``. Limits are
 set in the child before it starts (address space, CPU seconds, file size, open files,
@@ -40,7 +41,7 @@ __all__ = ["Limits", "ProcessCage", "SandboxMissing", "WorkerRun", "bwrap_path",
            "run_worker"]
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "probes.py")
+WORKER_FILES = ("worker.py", "probes.py", "standins.py")
 MAX_OUTPUT = 8 * 2**20  # bytes of worker output read at most
 SCRATCH_BYTES = 256 * 2**20  # the in-memory scratch folder (bwrap) holds at most this
 

@@ -1,12 +1,17 @@
 """The untrusted side: runs inside the sandbox, defines the learner's code, calls it on probes.
 
 Started by :mod:`course_tools.grading.sandbox` as ``python worker.py`` with only this file,
-``probes.py``, the Python runtime and the virtual environment visible (read-only), a
+``probes.py``, ``standins.py``, the Python runtime and the virtual environment visible (read-only), a
 private scratch folder as the only writable place, and no network. It reads one job
 (JSON) on stdin: the learner's code as a list of chunks, the exercises to judge with
 their contract, and the seed. It writes one JSON line per exercise to a private copy
 of stdout (the learner's prints go to a file in the scratch folder). Nothing it says is
 believed: the trusted process compares the observations with the reference's.
+
+Before the learner's code runs, :func:`standins.install` provides ``course_utils.losses`` and
+``course_utils.steps`` (torch-only stand-ins of the course functions the notebooks tell learners
+to use) and placeholders for every other ``course_utils`` import. An exercise whose function is a
+stand-in, or calls the stand-in of its own contract while probed, is reported as such (no points).
 """
 
 from __future__ import annotations
@@ -35,11 +40,13 @@ def main() -> int:
 
     import numpy as np
     import probes
+    import standins
     import torch
     import torch.nn.functional as F
     from torch import nn
 
     torch.set_num_threads(1)
+    standins.install()
     ns: dict = {"__name__": "__main__", "torch": torch, "nn": nn, "F": F, "np": np, "math": math}
     errors = []
     for chunk in job["chunks"]:
@@ -54,10 +61,21 @@ def main() -> int:
         if not callable(fn):
             _emit(channel, {"exercise": name, "missing": True})
             continue
+        course = standins.identify(fn)
+        if course is not None:  # the course's function itself, not the learner's
+            _emit(channel, {"exercise": name, "standin": course})
+            continue
         observed = {}
-        for probe_id, _what, build in probes.PROBES[contract]:
-            torch.manual_seed(job["seed"] % (2**31))
-            observed[probe_id] = probes.run_probe(fn, build, job["seed"])
+        standins.begin(contract)
+        try:
+            for probe_id, _what, build in probes.PROBES[contract]:
+                torch.manual_seed(job["seed"] % (2**31))
+                observed[probe_id] = probes.run_probe(fn, build, job["seed"])
+        finally:
+            used = standins.finish()
+        if used:  # it called the course's own version of this exercise
+            _emit(channel, {"exercise": name, "standin": used[0]})
+            continue
         _emit(channel, {"exercise": name, "probes": observed})
     _emit(channel, {"event": "done"})
     return 0

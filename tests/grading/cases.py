@@ -63,6 +63,22 @@ GP_STUB = GP_HEAD + '    """stub"""\n    raise NotImplementedError("write me")\n
 GP_IMPORTS_REFERENCE = "from course_utils.losses import gradient_penalty as _ref\ngradient_penalty = staticmethod(_ref)\n"
 GP_TYPE_CALLABLE = ("import course_utils.losses as L\n"
                     "gradient_penalty = type('GP', (), {'__call__': lambda self, *a: L.gradient_penalty(*a)})()\n")
+#: The course's own penalty handed in as the learner's (05): imported, or called from a wrapper.
+GP_IS_THE_COURSES = "from course_utils.losses import gradient_penalty\n"
+GP_ASSIGNS_THE_COURSES = "import course_utils.losses\ngradient_penalty = course_utils.losses.gradient_penalty\n"
+GP_WRAPS_THE_COURSES = ("from course_utils import losses\n\n" + GP_HEAD
+                        + "    return losses.gradient_penalty(critic, real, fake)\n")
+#: 03's clipping step written with the course's `losses` helpers the notebook imports (fair).
+CLIP_STEP_WITH_COURSE_LOSSES = """\
+def clip_critic_step(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    real_scores, fake_scores = critic(real), critic(fake.detach())
+    loss = losses.critic_loss(real_scores, fake_scores, 0.0, 0.0)
+    loss.backward()
+    optimizer.step()
+    losses.clip_weights_(critic, c)
+    return -loss.item()
+"""
 GP_LOOP = GP_HEAD + "    while True:\n        pass\n"
 GP_MEMORY = GP_HEAD + "    big = torch.ones(6 * 2**30 // 4)\n    return big.sum()\n"
 GP_IN_HISTORY = GP_HEAD + "    return In[-1]\n"

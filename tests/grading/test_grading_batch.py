@@ -54,6 +54,12 @@ CASES = {
     "bug_detached": ({c.NB05: c.submission(gradient_penalty=c.GP_DETACHED)}, {c.NB05: GP0}),
     "imports_reference_staticmethod": ({c.NB05: c.submission(gradient_penalty=c.GP_IMPORTS_REFERENCE)},
                                        {c.NB05: GP0}),
+    "is_the_courses_penalty": ({c.NB05: c.submission(gradient_penalty=c.GP_IS_THE_COURSES)}, {c.NB05: GP0}),
+    "assigns_the_courses_penalty": ({c.NB05: c.submission(gradient_penalty=c.GP_ASSIGNS_THE_COURSES)},
+                                    {c.NB05: GP0}),
+    "wraps_the_courses_penalty": ({c.NB05: c.submission(gradient_penalty=c.GP_WRAPS_THE_COURSES)}, {c.NB05: GP0}),
+    "step_with_course_losses_03": ({c.NB03: c.submission(c.NB03, clip_critic_step=c.CLIP_STEP_WITH_COURSE_LOSSES)},
+                                   {c.NB03: F3}),
     "type_callable_reference": ({c.NB05: c.submission(gradient_penalty=c.GP_TYPE_CALLABLE)}, {c.NB05: GP0}),
     "in_history": ({c.NB05: c.submission(gradient_penalty=c.GP_IN_HISTORY)}, {c.NB05: GP0}),
     "typing_get_type_hints": ({c.NB05: c.submission(gradient_penalty=c.GP_TYPING)}, {c.NB05: GP0}),
@@ -138,6 +144,16 @@ def test_training_steps_are_graded_by_behaviour(batch):
     assert "[critic-left-frozen]" in fb[("step_bugs_03", "generator_step")]
     assert "[fake-not-detached]" in fb[("step_bugs_06", "gp_critic_step_fixed")]
     assert "generator-detached-fake" in fb[("step_bugs_06", "generator_step_fixed")]
+
+
+def test_the_courses_own_function_earns_nothing_and_is_named(batch):
+    """An exercise that is the sandbox's stand-in of the course's function, or calls it, is named as such;
+    the course's helpers inside another exercise (03's step with `losses.clip_weights_`) are fair."""
+    fb = {(r["student"], r["grade_id"][5:]): r["feedback"] for r in batch["rows"]}
+    for student in ("is_the_courses_penalty", "assigns_the_courses_penalty", "wraps_the_courses_penalty"):
+        assert ("[course-reference-in-use] `gradient_penalty` is the course's own "
+                "`course_utils.losses.gradient_penalty`") in fb[(student, "gradient_penalty")], student
+    assert fb[("step_with_course_losses_03", "clip_critic_step")] == "All checks passed."
 
 
 def test_masters_code_and_grades_untouched(batch):
