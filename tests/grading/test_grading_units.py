@@ -186,3 +186,12 @@ def test_a_process_cage_kills_what_left_the_process_group(tmp_path):
     finally:
         cage.remove()
     assert not cage.path.exists()
+
+
+@needs_bwrap
+def test_a_constant_that_needs_a_full_run_is_not_reported():
+    """`N = len(history)` fails harmlessly when only definitions run; an import that fails is still reported."""
+    chunks = [{"cell": 3, "source": "N = len(history)"}, {"cell": 4, "source": "import not_a_module_xyz"}]
+    run = sandbox.run_worker({"chunks": chunks, "exercises": [], "seed": 1})
+    errors = run.records[0]["errors"]
+    assert len(errors) == 1 and errors[0].startswith("cell 4: ModuleNotFoundError"), errors
