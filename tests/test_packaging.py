@@ -16,7 +16,8 @@ REQUIREMENTS = {re.split(r"[<>=\[ ]", line)[0].lower() for line in (REPO / "requ
                 if line.strip() and not line.startswith("#")}
 #: import name -> the requirement that provides it
 PROVIDED_BY = {"IPython": "ipykernel", "course_utils": None, "course_tools": None,
-               "probes": None}  # course_tools/grading/probes.py, imported by name inside the sandbox
+               "probes": None, "standins": None}  # course_tools/grading/{probes,standins}.py, imported by name
+#                                                    inside the sandbox
 
 
 def _imports(source: str) -> set[str]:
