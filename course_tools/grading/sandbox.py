@@ -90,10 +90,11 @@ class ProcessCage:
         """A fresh cgroup with ``pids.max`` set, or None where this process may not make one."""
         for root in roots:
             base = Path(root)
-            if not base.is_dir():
+            if not (base.is_dir() and os.access(base, os.W_OK)):
                 continue
-            path = Path(tempfile.mkdtemp(prefix="wgan-grade-", dir=base)) if os.access(base, os.W_OK) else None
-            if path is None:
+            try:
+                path = Path(tempfile.mkdtemp(prefix="wgan-grade-", dir=base))
+            except OSError:  # writable on paper, but the kernel refuses a new cgroup here
                 continue
             try:
                 (path / "pids.max").write_text(str(max_processes))
