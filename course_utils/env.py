@@ -36,6 +36,7 @@ def env_flag(name: str, on: str = "on", off: str = "off") -> bool:
     """Read an on/off course setting strictly (see :func:`course_utils.settings.read`); unset = its default.
 
     ``on`` and ``off`` are kept for old callers; the words in the error come from the settings table.
+    Not called in a notebook.
     """
     return settings.flag(name)
 
@@ -46,6 +47,7 @@ def quick_mode() -> bool:
     Quick mode shrinks training loops so that CI can execute every notebook in a
     few minutes. Notebooks choose their sizes so that every assertion holds in
     both modes.
+    Not called in a notebook.
     """
     return settings.flag(QUICK_ENV_VAR)
 
@@ -61,7 +63,7 @@ def pick(full: T, quick: T) -> T:
 
 
 def in_colab() -> bool:
-    """True when running inside Google Colab."""
+    """True when running inside Google Colab. Not called in a notebook."""
     return "google.colab" in sys.modules
 
 
@@ -70,6 +72,7 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     ``prefer`` (or the ``WGAN_COURSE_DEVICE`` environment variable) forces one;
     asking for a device that is not available raises a ``RuntimeError`` that says so.
+    Not called in a notebook.
     """
     wanted = (prefer or settings.read(DEVICE_ENV_VAR) or "").strip().lower()
     if wanted:
@@ -124,6 +127,7 @@ def default_num_threads() -> int:
     in parallel) and common in Jupyter (the browser, other kernels). So machines with fewer than 4 cores use one thread (set
     ``WGAN_COURSE_THREADS=2`` on an otherwise idle 2-core machine); machines with
     4 or more cores get half of them, at most 8. ``WGAN_COURSE_THREADS`` overrides the choice.
+    Not called in a notebook.
     """
     override = settings.read(THREADS_ENV_VAR)
     if override is not None:
@@ -135,7 +139,7 @@ def default_num_threads() -> int:
 
 
 def configure_threads(n: int | None = None) -> int:
-    """Set torch's CPU thread count (``n`` or :func:`default_num_threads`) and return it."""
+    """Set torch's CPU thread count (``n`` or :func:`default_num_threads`) and return it. Not called in a notebook."""
     n = default_num_threads() if n is None else n
     torch.set_num_threads(n)
     return n
@@ -180,6 +184,7 @@ def setup(seed: int = 0, device: str | None = None, threads: int | None = None) 
     the device. Returns an :class:`Environment`; use ``env.device``.
 
     Used in every notebook.
+    Used in notebooks 00, 01, 02, 03, 04, 05, 06, 07, 08 and 09.
     """
     seed_everything(seed)
     n_threads = configure_threads(threads)

@@ -92,7 +92,7 @@ REFERENCES: dict[str, Callable] = {name: ex.reference for name, ex in EXERCISES.
 
 
 def get(name: str) -> Exercise:
-    """The record of exercise ``name`` (KeyError listing the known names otherwise)."""
+    """The record of exercise ``name`` (KeyError listing the known names otherwise). Not called in a notebook."""
     try:
         return EXERCISES[name]
     except KeyError:
@@ -100,7 +100,7 @@ def get(name: str) -> Exercise:
 
 
 def names(notebook: str | None = None) -> list[str]:
-    """The exercise names, all of them or those of one notebook (``"05"``)."""
+    """The exercise names, all of them or those of one notebook (``"05"``). Not called in a notebook."""
     return [n for n, ex in EXERCISES.items() if notebook is None or ex.notebook == notebook]
 
 
@@ -109,7 +109,7 @@ def use_learner_or_reference(learner_fn: Callable | None, name: str, verbose: bo
 
     Used after every exercise (notebooks 01 to 09).
 
-    Used in notebooks 01, 02, 03, 04, 05, 06, 08 and 09.
+    Used in notebooks 01, 02, 03, 04, 05, 06, 07, 08 and 09.
     """
     exercise = get(name)
     reference = REFERENCES[name]  # (the grader may have wrapped it in a guard)

@@ -114,7 +114,10 @@ def confident_share(confidence: np.ndarray, threshold: float = CONFIDENT) -> flo
 
 
 def feature_stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean ``(d,)`` and covariance ``(d, d)`` of a feature set ``(N, d)``, in float64. Used in notebook 08."""
+    """Mean ``(d,)`` and covariance ``(d, d)`` of a feature set ``(N, d)``, in float64.
+
+    Used in notebook 08 (through the package).
+    """
     feats = np.asarray(feats, dtype=np.float64)
     if feats.ndim != 2 or len(feats) < 2:
         raise ValueError(f"need an (N, d) feature array with N >= 2, got shape {feats.shape}")
@@ -125,7 +128,7 @@ def feature_frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray, distance:
     """Frechet distance between Gaussians fitted to two feature sets ``(N, d)``.
 
     Fits mean and covariance to each set and calls ``distance(mu1, sigma1, mu2, sigma2)``,
-    by default :func:`course_utils.metrics.frechet_distance` (notebook 08's exercise). Used in notebook 08.
+    by default :func:`course_utils.metrics.frechet_distance` (notebook 08's exercise). Used in notebook 08 (through the package).
     """
     if feats_a.ndim != 2 or feats_b.ndim != 2 or feats_a.shape[1] != feats_b.shape[1]:
         raise ValueError(f"need two (N, d) arrays with the same d, got {feats_a.shape} and {feats_b.shape}")
@@ -134,7 +137,7 @@ def feature_frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray, distance:
 
 
 def class_histogram(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """Fraction of samples in each class. Used in notebook 08."""
+    """Fraction of samples in each class. Used in notebook 08 (through the package)."""
     counts = np.bincount(labels, minlength=n_classes).astype(float)
     return counts / counts.sum()
 
@@ -142,7 +145,7 @@ def class_histogram(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
 def class_balance(labels: np.ndarray, n_classes: int = 10) -> float:
     """Normalised entropy of the predicted-class histogram: 1 = perfectly balanced, 0 = one class only.
 
-    Used in notebook 08.
+    Used in notebook 08 (through the package).
     """
     p = class_histogram(labels, n_classes)
     nz = p[p > 0]
@@ -152,7 +155,7 @@ def class_balance(labels: np.ndarray, n_classes: int = 10) -> float:
 def kl_to_uniform(labels: np.ndarray, n_classes: int = 10) -> float:
     """KL(predicted-class histogram || uniform) in nats: 0 when balanced, log(10) = 2.30 for one class.
 
-    Used in notebook 08.
+    Used in notebook 08 (through the package).
     """
     return float(np.log(n_classes) * (1.0 - class_balance(labels, n_classes)))
 

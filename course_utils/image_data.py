@@ -37,7 +37,7 @@ from . import settings
 
 __all__ = ["CACHE_DIR", "DATA_ENV_VAR", "DOWNLOAD_ENV_VAR", "FASHION_CLASSES", "FILES", "MNIST_CLASSES", "REPO_DATA",
            "SOURCES", "SUBSET_DIR", "DataIntegrityError", "DataNotFoundError", "ImageSet", "RealSampler", "Source",
-           "Split", "balanced_indices", "download_dataset", "from_unit_range", "full_data_dirs", "idx_bytes",
+           "Split", "balanced_indices", "download_dataset", "download_default", "from_unit_range", "full_data_dirs", "idx_bytes",
            "load_images", "load_shipped", "md5_of", "parse_idx", "read_idx", "sha256_file", "to_unit_range",
            "write_idx"]
 
@@ -262,7 +262,7 @@ class ImageSet:
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
     """uint8 images ``(N, 28, 28)`` -> float ``(N, 1, 28, 28)`` in ``[-1, 1]`` (the generator's tanh range).
 
-    Used in notebook 08.
+    Used in notebook 08 (through the package).
     """
     return (images.float().div(127.5).sub(1.0)).unsqueeze(1)
 
@@ -356,7 +356,11 @@ def download_dataset(name: str = "fashion-mnist", folder: str | Path | None = No
     return folder
 
 
-def _download_default() -> bool:
+def download_default() -> bool:
+    """Whether ``load_images`` may download by default: ``WGAN_COURSE_DOWNLOAD`` if set, else only in Colab.
+
+    Not called in a notebook (used by ``load_images``).
+    """
     value = settings.read(DOWNLOAD_ENV_VAR)  # strict: a value it does not understand is an error
     if value is not None:
         return value
@@ -364,7 +368,10 @@ def _download_default() -> bool:
 
 
 def full_data_dirs(name: str) -> list[Path]:
-    """Folders searched for the full data set, in order. Not called in a notebook (used by the package and its commands)."""
+    """Folders searched for the full data set, in order.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     dirs = []
     if settings.read(DATA_ENV_VAR):
         dirs.append(Path(settings.read(DATA_ENV_VAR)))
@@ -386,7 +393,7 @@ def load_images(
     needs the full data set. A folder that holds the files but fails verification
     raises :class:`DataIntegrityError`; no copy at all raises :class:`DataNotFoundError`.
 
-    Used in notebook 08.
+    Used in notebooks 06 and 08.
     """
     if name not in SOURCES:
         raise ValueError(f"Unknown data set {name!r}; use one of {sorted(SOURCES)}.")
@@ -402,7 +409,7 @@ def load_images(
         if (folder / FILES[(split, "images")]).is_file() or (folder / FILES[(split, "labels")]).is_file():
             images, labels = _load_pair(folder, split, _verify_raw(source))
             return ImageSet(images, labels, source.classes, str(folder))
-    if download if download is not None else _download_default():
+    if download if download is not None else download_default():
         folder = download_dataset(name)
         images, labels = _load_pair(folder, split, _verify_raw(source))
         return ImageSet(images, labels, source.classes, f"downloaded to {folder}")

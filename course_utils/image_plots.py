@@ -31,7 +31,7 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str 
 def make_grid(images: torch.Tensor, nrow: int = 8, pad: int = 2) -> np.ndarray:
     """Tile ``(N, 1, H, W)`` images into one 2-D array with ``pad`` pixels of white between them.
 
-    Used in notebook 08.
+    Used in notebook 08 (through the package).
     """
     images = images.detach().float().cpu()
     n, _, h, w = images.shape

@@ -38,7 +38,7 @@ def native_bf16(device: torch.device) -> bool:
 
     ``torch.cuda.is_bf16_supported()`` also counts emulation by default, which would send a
     Colab T4 (capability 7.5) down a slow emulated bfloat16 path instead of float16 + GradScaler.
-    Used in notebook 08.
+    Used in notebook 08 (through the package).
     """
     if device.type != "cuda" or not torch.cuda.is_available():
         return False
@@ -50,7 +50,7 @@ def native_bf16(device: torch.device) -> bool:
 
 
 def resolve_amp(amp: Amp, device: torch.device) -> str:
-    """The precision actually used: 'off', 'bf16' or 'fp16'. Used in notebook 08."""
+    """The precision actually used: 'off', 'bf16' or 'fp16'. Used in notebook 08 (through the package)."""
     if amp == "auto":
         if device.type == "cuda":
             return "bf16" if native_bf16(device) else "fp16"
@@ -69,7 +69,7 @@ def autocast(device: torch.device, mode: str):
 
 
 def make_scaler(device: torch.device, mode: str) -> torch.amp.GradScaler | None:
-    """A GradScaler for fp16, ``None`` otherwise. Used in notebook 08."""
+    """A GradScaler for fp16, ``None`` otherwise. Used in notebook 08 (through the package)."""
     return torch.amp.GradScaler(device.type) if mode == "fp16" else None
 
 
@@ -105,6 +105,7 @@ def backward_and_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
     """Zero the gradients, back-propagate ``loss`` and step, through ``scaler`` when fp16 uses one.
 
     Used by :class:`~course_utils.image_training.ImageWGANGP` (notebook 08).
+    Not called in a notebook.
     """
     optimizer.zero_grad(set_to_none=True)
     if scaler is None:

@@ -53,6 +53,7 @@ def train_from_scratch(device: torch.device) -> bool:
 
     True on a CUDA GPU or when ``WGAN_COURSE_TRAIN_IMAGES=1``; otherwise the notebook loads
     ``data/wgan_gp_fashion.pt`` (a CPU needs far longer for the thousands of steps it takes).
+    Not called in a notebook.
     """
     return device.type == "cuda" or env_flag(TRAIN_IMAGES_ENV_VAR, on="train from scratch",
                                              off="load the shipped generator")
@@ -363,7 +364,10 @@ def load_pretrained(path: str | Path = PRETRAINED, device: torch.device | str | 
 
 
 def hardware_summary(device: torch.device) -> str:
-    """The hardware line recorded beside a trained generator. Not called in a notebook (used by the package and its commands)."""
+    """The hardware line recorded beside a trained generator.
+
+    Not called in a notebook (used by the package and its commands).
+    """
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (CUDA)"
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores"

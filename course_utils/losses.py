@@ -28,7 +28,7 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor | No
     """Random points on the segments between paired real and fake samples.
 
     One ``alpha ~ U(0, 1)`` is drawn per sample and broadcast over every other
-    dimension, so ``xhat_i = alpha_i * real_i + (1 - alpha_i) * fake_i``. Used in notebook 05.
+    dimension, so ``xhat_i = alpha_i * real_i + (1 - alpha_i) * fake_i``. Used in notebooks 05, 07, 08 and 09.
     """
     if real.shape != fake.shape:
         raise ValueError(
@@ -45,7 +45,7 @@ def input_gradients(critic: nn.Module, x: torch.Tensor, create_graph: bool = Fal
 
     ``x`` is detached first, so the gradient is with respect to the points only. With
     ``create_graph=True`` the result can be differentiated again with respect to the
-    critic's parameters (what every gradient penalty needs). Used in notebooks 04 and 09.
+    critic's parameters (what every gradient penalty needs). Used in notebooks 04 and 09 (through the package).
     """
     x = x.detach().requires_grad_(True)
     scores = critic(x)
@@ -59,7 +59,7 @@ def input_gradient_norms(critic: nn.Module, x: torch.Tensor, create_graph: bool 
     ``x`` may have any shape ``(B, ...)``; the norm is taken over all dimensions
     but the batch dimension. With ``create_graph=True`` the result can itself be
     differentiated (that is what the gradient penalty needs). The reference of the
-    ``per_sample_grad_norms`` exercise. Used in notebook 04.
+    ``per_sample_grad_norms`` exercise. Used in notebooks 05, 06, 07 and 09.
     """
     return input_gradients(critic, x, create_graph=create_graph).norm(2, dim=1)
 
@@ -69,7 +69,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
 
     Returns the scalar ``mean_i (||grad critic(xhat_i)||_2 - 1) ** 2`` over random
     interpolates ``xhat_i`` between ``real_i`` and ``fake_i``. It stays
-    differentiable with respect to the critic's parameters. Used in notebooks 05 and 06.
+    differentiable with respect to the critic's parameters. Used in notebooks 02, 03, 05, 06 and 07.
     """
     xhat = interpolate(real.detach(), fake.detach())
     norms = input_gradient_norms(critic, xhat, create_graph=True)
@@ -101,7 +101,7 @@ def r1_penalty(critic: nn.Module, real: torch.Tensor) -> torch.Tensor:
 def critic_loss(
     real_scores: torch.Tensor, fake_scores: torch.Tensor, penalty: torch.Tensor | float, lambda_gp: float
 ) -> torch.Tensor:
-    """Critic loss to minimise: ``mean(fake) - mean(real) + lambda_gp * penalty``. Used in notebooks 03 and 05."""
+    """Critic loss to minimise: ``mean(fake) - mean(real) + lambda_gp * penalty``. Used in notebooks 03, 05 and 06."""
     return fake_scores.mean() - real_scores.mean() + lambda_gp * penalty
 
 
@@ -120,5 +120,8 @@ def clip_weights_(critic: nn.Module, c: float) -> None:
 
 
 def wasserstein_estimate(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> float:
-    """The critic's estimate of W1: ``mean(real) - mean(fake)`` as a Python float. Used in notebook 03."""
+    """The critic's estimate of W1: ``mean(real) - mean(fake)`` as a Python float.
+
+    Used in notebook 03 (through the package).
+    """
     return float(real_scores.mean() - fake_scores.mean())

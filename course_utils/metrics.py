@@ -60,7 +60,7 @@ def exact_w1(x: torch.Tensor, y: torch.Tensor) -> float:
     Both are ``(N, d)`` with the same ``N``: each point carries mass ``1/N``, so an optimal
     transport plan is a permutation (Birkhoff - von Neumann) and W1 is the mean distance of the
     optimal one-to-one matching, found with :func:`scipy.optimize.linear_sum_assignment`.
-    Cost grows like ``N^3``: a few thousand points take seconds. Used in notebooks 01, 03 and 07.
+    Cost grows like ``N^3``: a few thousand points take seconds. Used in notebooks 03, 05, 06, 07 and 09.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -82,7 +82,7 @@ def critic_w1_estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor
     """The critic's estimate of W1, ``mean D(real) - mean D(fake)``, without gradients.
 
     Use held-out samples (not the batch the critic was just trained on). The critic is put in
-    eval mode for the evaluation and restored afterwards. Used in notebooks 03 and 07.
+    eval mode for the evaluation and restored afterwards. Used in notebooks 05, 06, 07 and 09.
     """
     was_training = critic.training
     critic.eval()
@@ -174,7 +174,7 @@ def mode_coverage(
 
     A sample is of high quality when its distance to the nearest of ``centers`` ``(K, 2)`` is
     at most ``n_sigma * std``; a mode is captured when it is the nearest mode of at least one
-    high-quality sample (VEEGAN / PacGAN). Used in notebooks 01, 03 and 07.
+    high-quality sample (VEEGAN / PacGAN). Used in notebooks 00, 01, 03, 07 and 09.
     """
     samples, centers = _as_points(samples, "samples"), _as_points(centers, "centers")
     if samples.shape[0] == 0 or centers.shape[0] == 0:

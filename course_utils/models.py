@@ -31,7 +31,9 @@ def _norm_layer(norm: Norm, width: int) -> nn.Module | None:
 
 
 def mlp(in_dim: int, out_dim: int, width: int, depth: int, norm: Norm = "none") -> nn.Sequential:
-    """``depth`` hidden layers of ``width`` ReLU units (optionally normalised), then a linear layer."""
+    """``depth`` hidden layers of ``width`` ReLU units (optionally normalised), then a linear layer.
+    Not called in a notebook.
+    """
     if depth < 1 or width < 1:
         raise ValueError(f"depth and width must be at least 1, got depth={depth}, width={width}")
     layers: list[nn.Module] = []

@@ -48,7 +48,9 @@ def plot_density(
     max_points: int = 800,
     label: str | None = None,
 ) -> plt.Axes:
-    """A seaborn density estimate of 2-D ``points`` (filled, or contour lines with ``fill=False``)."""
+    """A seaborn density estimate of 2-D ``points`` (filled, or contour lines with ``fill=False``).
+    Not called in a notebook.
+    """
     ax = _axes(ax)
     p = _numpy(points)[:max_points]
     spread = float(np.sqrt(np.cov(p.T).diagonal().mean())) if len(p) > 2 else 0.0
@@ -188,7 +190,9 @@ def plot_distributions(
     xlabel: str = "value",
     bins: int = 50,
 ) -> plt.Axes:
-    """Overlaid histograms with density curves, one per named set of values (weights, gradient norms)."""
+    """Overlaid histograms with density curves, one per named set of values (weights, gradient norms).
+    Not called in a notebook.
+    """
     ax = _axes(ax, figsize=(6, 3.5))
     for name, v in values.items():
         sns.histplot(_numpy(v).ravel(), bins=bins, stat="density", kde=True, element="step", alpha=0.3,
@@ -209,7 +213,9 @@ def plot_heatmap(
     annotate: bool = False,
     cbar_label: str = "",
 ) -> plt.Axes:
-    """A seaborn heatmap of a 2-D array (a transport plan, a grid of settings against a metric)."""
+    """A seaborn heatmap of a 2-D array (a transport plan, a grid of settings against a metric).
+    Not called in a notebook.
+    """
     ax = _axes(ax, figsize=(5, 4))
     m = _numpy(matrix)
     if m.ndim != 2:

@@ -121,7 +121,7 @@ CLIP_TUNED = _register(ToyRecipe(
 
 
 def get_recipe(name: str) -> ToyRecipe:
-    """Look up a recipe by name: one of :data:`RECIPES`."""
+    """Look up a recipe by name: one of :data:`RECIPES`. Not called in a notebook."""
     if name not in RECIPES:
         raise ValueError(f"Unknown recipe {name!r}; choose one of {sorted(RECIPES)}.")
     return RECIPES[name]
@@ -174,7 +174,9 @@ class RecipeRun:
 
 
 def evaluate(generator: nn.Module, dataset: str, n: int = 2000, w1_points: int = 0) -> dict:
-    """Modes and high-quality fraction (mixtures) and, if ``w1_points``, the exact W1 to real data."""
+    """Modes and high-quality fraction (mixtures) and, if ``w1_points``, the exact W1 to real data.
+    Not called in a notebook.
+    """
     ds = toy_data.get_dataset(dataset)
     with torch.no_grad():
         fake = generator.sample(max(n, w1_points)).cpu()
@@ -267,6 +269,8 @@ def load_sweep(path: Path | str = SWEEP_FILE) -> list[dict]:
     """The recorded sweep behind ``gp-fast`` (``recipe_sweep.csv``), one dict per run, numbers parsed.
 
     Recorded data, printed by notebook 7 (section 5); the notebook does not re-run it.
+    Not called in a notebook.
+    Used in notebook 07.
     """
     with open(path, newline="") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
@@ -282,7 +286,10 @@ RACE_TUNING_FILE = Path(__file__).with_name("race_tuning.csv")
 
 
 def race_tuning_table(path: Path | str = RACE_TUNING_FILE) -> str:
-    """The grid that tuned both methods of notebook 7's race (``race_tuning.csv``) as a text table."""
+    """The grid that tuned both methods of notebook 7's race (``race_tuning.csv``) as a text table.
+
+    Used in notebook 07.
+    """
     with open(path, newline="") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     lines = [f"{'method':9s} {'optimiser':16s} {'lr':>7s} {'n_critic':>8s} {'steps':>6s} {'CPU s':>6s} "
@@ -298,7 +305,7 @@ def race_tuning_table(path: Path | str = RACE_TUNING_FILE) -> str:
 
 
 def sweep_table(rows: list[dict] | None = None) -> str:
-    """The sweep as a fixed-width text table (notebook 7 prints it)."""
+    """The sweep as a fixed-width text table (notebook 7 prints it). Not called in a notebook."""
     rows = load_sweep() if rows is None else rows
     header = " ".join(f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, w, _) in enumerate(_SWEEP_COLUMNS))
     lines = [header, "-" * len(header)]

@@ -57,7 +57,9 @@ LossKind = Literal["wgan", "nonsaturating"]
 
 # ----------------------------------------------------------------------------- penalties
 def two_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP: ``mean_i (||grad D(xhat_i)||_2 - 1)^2`` on random interpolates (not times lambda)."""
+    """WGAN-GP: ``mean_i (||grad D(xhat_i)||_2 - 1)^2`` on random interpolates (not times lambda).
+    Used in notebook 09.
+    """
     norms = input_gradients(critic, interpolate(real.detach(), fake.detach()), create_graph=True).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
 
@@ -68,6 +70,7 @@ def one_sided_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor)
     Only gradients *steeper* than 1 are penalised: a 1-Lipschitz critic pays nothing,
     which is exactly the constraint of the Kantorovich-Rubinstein duality. This is the
     Lipschitz penalty (LP) of Petzka et al. (2018).
+    Not called in a notebook.
     """
     norms = input_gradients(critic, interpolate(real.detach(), fake.detach()), create_graph=True).norm(2, dim=1)
     return (F.relu(norms - 1) ** 2).mean()
@@ -83,6 +86,7 @@ def r1_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor | None 
     Not multiplied by its weight; the paper's regulariser is ``gamma / 2`` times this, so
     pass ``lambda_gp = gamma / 2``. ``fake`` is accepted (same signature as the other
     penalties) and ignored.
+    Used in notebook 09.
     """
     return losses.r1_penalty(critic, real)
 
@@ -94,6 +98,7 @@ def dragan_perturb(real: torch.Tensor, generator: torch.Generator | None = None)
     authors' released code, which we follow, draws ``0.5 * std(x) * U(0, 1)`` per element, with
     ``std`` the standard deviation of the whole batch (so the noise only ever pushes *up*: a
     quirk that we keep), and moves each point part of the way with one ``alpha ~ U(0, 1)`` per sample.
+    Used in notebook 09.
     """
     real = real.detach()
     noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
@@ -107,6 +112,7 @@ def dragan_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor | N
 
     The points come from :func:`dragan_perturb` (the released code's noise, not the paper's
     Gaussian). The penalty lives around the *real* data only; ``fake`` is accepted and ignored.
+    Not called in a notebook.
     """
     norms = input_gradients(critic, dragan_perturb(real), create_graph=True).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
@@ -125,6 +131,7 @@ def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Mo
     the kernel reshaped into a matrix, which is not the convolution's operator norm:
     the layer can stretch an image by more than 1 (a normalised 3 x 3 blur, nearly 3), so a
     convolutional critic is not 1-Lipschitz by construction. Returns ``module``.
+    Used in notebook 09.
     """
     layers = [m for m in module.modules() if isinstance(m, _SN_LAYERS)]
     if not layers:
@@ -143,6 +150,7 @@ def spectral_norm_critic(
     (up to the power-iteration estimate) 1-Lipschitz by construction: no clipping and no
     penalty are needed, so train it with ``TrainConfig(method="none")``. Its slope is usually
     well below 1 (gradient norm attenuation, Anil, Lucas and Grosse, 2019).
+    Used in notebook 09.
     """
     if norm != "none":
         raise ValueError("Use norm='none' with spectral normalisation: a normalisation layer rescales "
@@ -157,7 +165,7 @@ def layer_spectral_norms(module: nn.Module) -> list[float]:
     For a spectrally normalised layer ``layer.weight`` is the normalised weight, so the
     values should be close to 1 (a little above right after a large optimiser step: the
     power-iteration estimate of the top singular value lags behind the weights). The module
-    is read in eval mode, so reading does not advance the power iteration.
+    is read in eval mode, so reading does not advance the power iteration. Used in notebook 09.
     """
     was_training = module.training
     module.eval()
@@ -175,6 +183,7 @@ def nonsaturating_critic_loss(
 
     ``softplus(-D(real)) + softplus(D(fake))`` is ``-log sigmoid(D(real)) - log(1 - sigmoid(D(fake)))``,
     the cross-entropy of a real/fake classifier. Same signature as ``losses.critic_loss``.
+    Not called in a notebook.
     """
     return discriminator_loss(real_scores, fake_scores) + weight * penalty
 
@@ -278,7 +287,9 @@ ALIASES = {"wgan-gp": "gp", "two_sided": "gp", "lp": "one_sided", "lipschitz": "
 
 
 def get_variant(name: str) -> Variant:
-    """Look a variant up by name (``'gp'``, ``'one_sided'``/``'lp'``, ``'r1'``, ``'dragan'``, ``'sn'``)."""
+    """Look a variant up by name (``'gp'``, ``'one_sided'``/``'lp'``, ``'r1'``, ``'dragan'``, ``'sn'``).
+    Used in notebook 09.
+    """
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in VARIANTS:

@@ -71,7 +71,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
 
 
 def raw(name: str) -> str:
-    """The variable's text with surrounding spaces removed ('' when unset)."""
+    """The variable's text with surrounding spaces removed ('' when unset). Not called in a notebook."""
     return os.environ.get(name, "").strip()
 
 
@@ -87,6 +87,7 @@ def read(name: str):
     flag: 1/true/yes/on or 0/false/no/off -> bool; count: a positive integer; device:
     cpu, cuda, cuda:N or mps; path and url: the text. Anything else raises ``ValueError``
     saying what to write.
+    Not called in a notebook.
     """
     try:
         setting = SETTINGS[name]
@@ -115,26 +116,26 @@ def read(name: str):
 
 
 def flag(name: str) -> bool:
-    """An on/off setting as a bool (unset counts as its default, off when it has none)."""
+    """An on/off setting as a bool (unset counts as its default, off when it has none). Not called in a notebook."""
     if SETTINGS[name].kind != "flag":
         raise TypeError(f"{name} is not an on/off setting")
     return bool(read(name))
 
 
 def unknown() -> list[str]:
-    """``WGAN_COURSE_*`` variables that are set but are no course setting (usually typos)."""
+    """``WGAN_COURSE_*`` variables that are set but are no course setting (usually typos). Not called in a notebook."""
     return sorted(k for k in os.environ if k.startswith(PREFIX) and k not in SETTINGS)
 
 
 def table() -> str:
-    """The settings as a markdown table (the README's "Settings" section is this text)."""
+    """The settings as a markdown table (the README's "Settings" section is this text). Not called in a notebook."""
     lines = ["| Variable | What it does |", "| --- | --- |"]
     lines += [f"| `{s.name}={s.example}` | {s.help} |" for s in SETTINGS.values()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the settings table; ``--check`` also fails on unknown or unparsable variables."""
+    """Print the settings table; ``--check`` also fails on unknown or unparsable variables. Not called in a notebook."""
     argv = sys.argv[1:] if argv is None else argv
     print(table())
     if "--check" in argv:

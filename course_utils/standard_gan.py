@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .training import _latent, _model_device
+from .training import model_device, sample_latent
 
 __all__ = [
     "Sampler", "GeneratorLossName", "LOG2", "discriminator_loss", "saturating_generator_loss",
@@ -57,6 +57,7 @@ def saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
     Its derivative with respect to the logit is ``-D(G(z))``: when the
     discriminator confidently rejects the fakes (``D -> 0``) the gradient vanishes.
+    Not called in a notebook.
     """
     return -F.softplus(fake_logits).mean()
 
@@ -84,6 +85,7 @@ def js_lower_bound(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> floa
     For any discriminator ``D``, ``log 2 + (E[log D(real)] + E[log(1 - D(fake))]) / 2 <= JS``,
     with equality for the optimal ``D* = p_real / (p_real + p_fake)``
     (Goodfellow et al., 2014). It equals ``log 2 - discriminator_loss / 2``.
+    Not called in a notebook.
     """
     return LOG2 - 0.5 * float(discriminator_loss(real_logits, fake_logits))
 
@@ -144,9 +146,9 @@ def train_gan(
     Used in notebook 01.
     """
     config = config or GANConfig()
-    device = _model_device(discriminator)
-    if _model_device(generator) != device:
-        raise ValueError(f"generator is on {_model_device(generator)} but discriminator is on {device}; move both.")
+    device = model_device(discriminator)
+    if model_device(generator) != device:
+        raise ValueError(f"generator is on {model_device(generator)} but discriminator is on {device}; move both.")
     g_loss_fn = GENERATOR_LOSSES[config.loss]
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=config.betas)
@@ -159,7 +161,7 @@ def train_gan(
         for _ in range(config.n_disc):
             real = sample_real(batch)
             with torch.no_grad():
-                fake = generator(_latent(generator, batch, device))
+                fake = generator(sample_latent(generator, batch, device))
             real_logits, fake_logits = discriminator(real), discriminator(fake)
             loss_d = discriminator_loss(real_logits, fake_logits)
             opt_d.zero_grad(set_to_none=True)
@@ -168,7 +170,7 @@ def train_gan(
 
         for p in discriminator.parameters():
             p.requires_grad_(False)
-        fake_logits_g = discriminator(generator(_latent(generator, batch, device)))
+        fake_logits_g = discriminator(generator(sample_latent(generator, batch, device)))
         loss_g = g_loss_fn(fake_logits_g)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -200,6 +202,7 @@ def generator_gradient_norm(
 
     ``z`` is a fixed batch of noise, so that measurements at different times are
     comparable. Neither model's ``.grad`` is touched.
+    Not called in a notebook.
     """
     loss_fn = GENERATOR_LOSSES[loss] if isinstance(loss, str) else loss
     params = [p for p in generator.parameters() if p.requires_grad]
@@ -246,9 +249,9 @@ def watch_generator_gradients(
 
     Used in notebook 01.
     """
-    device = _model_device(discriminator)
+    device = model_device(discriminator)
     opt = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
-    z_eval = _latent(generator, n_eval, device)
+    z_eval = sample_latent(generator, n_eval, device)
     real_eval = sample_real(n_eval)
     watch = GradientWatch()
 
@@ -266,7 +269,7 @@ def watch_generator_gradients(
     for step in tqdm(range(1, n_steps + 1), desc="discriminator only", disable=not progress, mininterval=1.0):
         real = sample_real(batch_size)
         with torch.no_grad():
-            fake = generator(_latent(generator, batch_size, device))
+            fake = generator(sample_latent(generator, batch_size, device))
         loss = discriminator_loss(discriminator(real), discriminator(fake))
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -43,7 +43,7 @@ def gp_critic_step(
     """One critic update of WGAN-GP; returns the W1 estimate before the step (penalty not included).
 
     The loss is ``mean(critic(fake)) - mean(critic(real)) + lambda_gp * gradient_penalty(critic,
-    real, fake)`` with ``fake`` detached; no clipping. Used in notebook 07.
+    real, fake)`` with ``fake`` detached; no clipping. Used in notebooks 07 and 08.
     """
     critic.zero_grad(set_to_none=True)
     fake = fake.detach()
@@ -59,7 +59,7 @@ def generator_step(generator: nn.Module, critic: nn.Module, optimizer: torch.opt
 
     The critic is frozen during the step (no gradient is stored on its parameters) and its
     ``requires_grad`` flags are restored afterwards, so it is left exactly as it was found.
-    ``optimizer`` holds the generator's parameters only. Used in notebooks 03 and 07.
+    ``optimizer`` holds the generator's parameters only. Used in notebooks 03, 07 and 08.
     """
     flags = [p.requires_grad for p in critic.parameters()]
     for p in critic.parameters():

@@ -37,7 +37,7 @@ _NAME_IN_MESSAGE = re.compile(r"Exercise `([^`]+)`")
 
 
 def code_stub(name: str | None) -> list[str]:
-    """The lines that replace a solution region in a code cell (before indentation)."""
+    """The lines that replace a solution region in a code cell (before indentation). Not called in a notebook."""
     what = f"`{name}`" if name else "this exercise"
     return [
         "# YOUR CODE HERE",
@@ -47,7 +47,7 @@ def code_stub(name: str | None) -> list[str]:
 
 
 def unfinished_wrapper(name: str, source: str) -> str:
-    """``source`` (a test cell of exercise ``name``) wrapped in :func:`unfinished_ok`."""
+    """``source`` (a test cell of exercise ``name``) wrapped in :func:`unfinished_ok`. Not called in a notebook."""
     body = "\n".join(("    " + line) if line.strip() else line for line in source.split("\n"))
     return (f"# An unfinished exercise is reported here instead of stopping 'Run all'; other failures still show.\n"
             f"from course_utils.stubs import unfinished_ok\n\n"
@@ -64,7 +64,7 @@ def _consts_mention_stub(code: CodeType) -> bool:
 
 
 def is_stub(obj: object) -> bool:
-    """True when ``obj`` is a function that still contains the student version's stub line."""
+    """True when ``obj`` is a function that still contains the student version's stub line. Not called in a notebook."""
     seen = 0
     while obj is not None and seen < 10:
         code = getattr(obj, "__code__", None)
@@ -119,6 +119,7 @@ def unfinished_ok(name: str) -> _Unfinished:
     exception it was raised from, is the stub's) or when the function ``name`` in the caller's
     namespace still contains the stub line; prints what to do. Any other exception propagates.
     Used in the test cells of the student notebooks.
+    Not called in a notebook.
     """
     namespace = sys._getframe(1).f_globals
     return _Unfinished(name, namespace)

@@ -47,7 +47,7 @@ def eight_gaussians_centers() -> torch.Tensor:
 
 
 def twenty_five_gaussians_centers() -> torch.Tensor:
-    """The 25 mode centres, shape ``(25, 2)``, after the official scaling."""
+    """The 25 mode centres, shape ``(25, 2)``, after the official scaling. Not called in a notebook."""
     grid = torch.arange(-2, 3, dtype=torch.float32) * 2.0
     xs, ys = torch.meshgrid(grid, grid, indexing="ij")
     return torch.stack([xs.flatten(), ys.flatten()], dim=1) / _2SQRT2
@@ -72,7 +72,7 @@ def eight_gaussians(n: int, device: torch.device | str = "cpu", generator: torch
 def twenty_five_gaussians(
     n: int, device: torch.device | str = "cpu", generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """``n`` samples from the 25-Gaussian grid mixture, shape ``(n, 2)``."""
+    """``n`` samples from the 25-Gaussian grid mixture, shape ``(n, 2)``. Not called in a notebook."""
     return _mixture(twenty_five_gaussians_centers(), TWENTY_FIVE_GAUSSIANS_STD, n, device, generator)
 
 
@@ -81,6 +81,7 @@ def swiss_roll(n: int, device: torch.device | str = "cpu", generator: torch.Gene
 
     ``t = 1.5 pi (1 + 2u)`` with ``u ~ U(0, 1)``; the point is ``(t cos t, t sin t)``
     plus Gaussian noise of standard deviation 0.25, all divided by 7.5.
+    Not called in a notebook.
     """
     _check_n(n)
     t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))

@@ -27,7 +27,7 @@ from . import losses
 from .losses import input_gradient_norms, interpolate
 
 __all__ = [
-    "Method", "Sampler", "TrainConfig", "History", "train_wgan", "train_critic"
+    "Method", "Sampler", "TrainConfig", "History", "train_wgan", "train_critic", "sample_latent", "model_device"
 ]
 
 Method = Literal["gp", "clip", "none"]
@@ -96,7 +96,11 @@ class History:
         return asdict(self)
 
 
-def _latent(generator: nn.Module, n: int, device: torch.device) -> torch.Tensor:
+def sample_latent(generator: nn.Module, n: int, device: torch.device) -> torch.Tensor:
+    """``n`` standard-normal noise vectors shaped for ``generator`` (its ``latent_dim``).
+
+    Not called in a notebook (used by the training loops).
+    """
     latent_dim = getattr(generator, "latent_dim", None)
     if latent_dim is None:
         raise AttributeError("The generator needs a 'latent_dim' attribute (the size of its noise input).")
@@ -104,7 +108,8 @@ def _latent(generator: nn.Module, n: int, device: torch.device) -> torch.Tensor:
     return torch.randn(shape, device=device)
 
 
-def _model_device(model: nn.Module) -> torch.device:
+def model_device(model: nn.Module) -> torch.device:
+    """The device of ``model``'s first parameter. Not called in a notebook (used by the training loops)."""
     return next(model.parameters()).device
 
 
@@ -143,9 +148,9 @@ def train_wgan(
     Used in notebooks 00 and 09.
     """
     config = config or TrainConfig()
-    device = _model_device(critic)
-    if _model_device(generator) != device:
-        raise ValueError(f"generator is on {_model_device(generator)} but critic is on {device}; move both.")
+    device = model_device(critic)
+    if model_device(generator) != device:
+        raise ValueError(f"generator is on {model_device(generator)} but critic is on {device}; move both.")
     opt_g, opt_c = optimizers or (config.make_optimizer(generator.parameters()), config.make_optimizer(critic.parameters()))
     history = history or History()
     start_step = history.step[-1] + 1 if history.step else 0
@@ -161,7 +166,7 @@ def train_wgan(
         for _ in range(config.n_critic):
             real = sample_real(batch)
             with torch.no_grad():
-                fake = generator(_latent(generator, batch, device))
+                fake = generator(sample_latent(generator, batch, device))
             real_scores, fake_scores = critic(real), critic(fake)
             if config.method == "gp":
                 penalty = gradient_penalty(critic, real, fake)
@@ -178,7 +183,7 @@ def train_wgan(
         # 2. one generator update
         for p in critic.parameters():
             p.requires_grad_(False)
-        fake = generator(_latent(generator, batch, device))
+        fake = generator(sample_latent(generator, batch, device))
         loss_g = generator_loss(critic(fake))
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -232,7 +237,7 @@ def train_critic(
     config = config or TrainConfig()
     opt = config.make_optimizer(critic.parameters())
     history = History()
-    device = _model_device(critic)
+    device = model_device(critic)
     critic.train()
     t0 = time.perf_counter()
     bar = tqdm(range(config.n_steps), desc=desc or f"critic ({config.method})", disable=not progress, mininterval=1.0)

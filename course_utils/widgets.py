@@ -22,7 +22,9 @@ RUN_BUTTON = "Run"
 
 
 def why_no_widgets() -> str | None:
-    """Why the explorers show fixed figures instead of sliders here (``None`` when sliders work)."""
+    """Why the explorers show fixed figures instead of sliders here (``None`` when sliders work).
+    Not called in a notebook.
+    """
     static = settings.read(STATIC_ENV_VAR)  # None when unset: sliders except in quick mode
     if static:
         return f"{STATIC_ENV_VAR}=1 asks for fixed figures"
@@ -41,7 +43,9 @@ def why_no_widgets() -> str | None:
 
 
 def widgets_available() -> bool:
-    """True when ipywidgets imports, we are inside an interactive kernel, and no setting turns sliders off."""
+    """True when ipywidgets imports, we are inside an interactive kernel, and no setting turns sliders off.
+    Not called in a notebook.
+    """
     return why_no_widgets() is None
 
 

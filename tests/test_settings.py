@@ -19,7 +19,7 @@ def test_flags_accept_the_usual_words(monkeypatch, value, expected):
 @pytest.mark.parametrize("name,reader", [
     (settings.QUICK, env.quick_mode),
     (settings.STATIC_WIDGETS, widgets.widgets_available),  # was lenient: "maybe" meant off
-    (settings.DOWNLOAD, image_data._download_default if hasattr(image_data, "_download_default") else None),
+    (settings.DOWNLOAD, image_data.download_default),
     (settings.THREADS, env.default_num_threads),
     (settings.DEVICE, env.get_device),
 ])

@@ -24,7 +24,7 @@ from . import report as report_step
 from . import sandbox as sandbox_step
 from .masters import Master, load_master
 
-__all__ = ["PIPELINE", "Options", "contract_of", "grade_batch", "grade_submission", "standin_feedback"]
+__all__ = ["PIPELINE", "Options", "contract_of", "reference_functions", "grade_batch", "grade_submission", "standin_feedback"]
 
 #: The steps, in order: (name, module, what it does). Only trusted code runs outside the sandbox step.
 PIPELINE: tuple[tuple[str, object, str], ...] = (
@@ -43,7 +43,7 @@ class Options:
     seed: int | None = None
 
 
-def _references() -> dict[str, Callable]:
+def reference_functions() -> dict[str, Callable]:
     """Exercise name -> reference, from the course's exercise registry."""
     from course_utils import exercises
 
@@ -188,7 +188,7 @@ def grade_batch(submissions: Path, masters: Iterable[Path], jobs: int = 2, optio
     loaded = [m for m in (load_master(p) for p in masters) if m.tasks]
     by_key = {m.key: m for m in loaded}
     seed = options.seed if options.seed is not None else secrets.randbits(31)
-    references = _references()
+    references = reference_functions()
     expected = {}
     for m in loaded:
         for t in m.tasks:

@@ -33,7 +33,7 @@ import types
 import torch
 from torch import nn
 
-__all__ = ["MARK", "NotAvailable", "begin", "finish", "identify", "install"]
+__all__ = ["MARK", "NotAvailable", "Placeholder", "begin", "finish", "identify", "install"]
 
 #: The attribute that marks a stand-in (or a placeholder): its course name, e.g. ``course_utils.losses.critic_loss``.
 MARK = "__course_standin__"
@@ -186,7 +186,7 @@ for _module, _functions in STANDINS.items():
         setattr(_fn, _GIVES, _CONTRACTS[f"{_module}.{_name}"])
 
 
-class _Placeholder:
+class Placeholder:
     """A course name the sandbox does not provide: importable, unusable."""
 
     def __init__(self, name: str) -> None:
@@ -195,7 +195,7 @@ class _Placeholder:
     def __getattr__(self, attr: str):
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return _Placeholder(f"{getattr(self, MARK)}.{attr}")
+        return Placeholder(f"{getattr(self, MARK)}.{attr}")
 
     def __call__(self, *args, **kwargs):
         raise NotAvailable(f"{getattr(self, MARK)} is not available in the grader's sandbox; only "
@@ -211,7 +211,7 @@ class _CourseModule(types.ModuleType):
     def __getattr__(self, attr: str):
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return _Placeholder(f"{self.__name__}.{attr}")
+        return Placeholder(f"{self.__name__}.{attr}")
 
 
 class _Finder:

@@ -61,10 +61,10 @@ def catalog(exercise: str | None = None) -> BugCatalog:
 
 
 def catalog_markdown(exercise: str | None = None) -> str:
-    """The catalog (or one exercise's part of it) as a Markdown table. Used in notebook 06."""
+    """The catalog (or one exercise's part of it) as a Markdown table. Used in notebook 06 (through the package)."""
     return catalog(exercise).to_markdown()
 
 
 def catalog_html(exercise: str | None = None) -> str:
-    """The catalog (or one exercise's part of it) as an HTML table. Used in notebook 06."""
+    """The catalog (or one exercise's part of it) as an HTML table. Used in notebook 06 (through the package)."""
     return catalog(exercise)._repr_html_()

@@ -108,6 +108,7 @@ def cell(bug: Bug, column: str) -> str:
 
 
 def markdown_table(bugs: Iterable[Bug]) -> str:
+    """The catalog entries ``bugs`` as a Markdown table (one row each). Not called in a notebook."""
     rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for bug in bugs:
         cells = [cell(bug, c).replace("|", "\\|").replace("\n", " ") for c in COLUMNS]
@@ -117,6 +118,7 @@ def markdown_table(bugs: Iterable[Bug]) -> str:
 
 
 def html_table(bugs: Iterable[Bug]) -> str:
+    """The catalog entries ``bugs`` as an HTML table, as notebooks display them. Not called in a notebook."""
     head = "".join(f"<th style='text-align:left'>{c}</th>" for c in COLUMNS)
     body = []
     for bug in bugs:

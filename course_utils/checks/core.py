@@ -82,6 +82,10 @@ class Finding(Exception):
 
 
 def result_for(name: str, finding: Finding) -> CheckResult:
+    """The failed :class:`CheckResult` of check ``name`` for ``finding``, with its catalog fix.
+
+    Not called in a notebook.
+    """
     bug = bugs.get_bug(finding.bug_id)
     message = f"{finding.finding}\nFix: {bug.fix}"
     return CheckResult(name, False, bug.id, message, [*finding.details, f"Why it matters: {bug.why}"])
@@ -89,7 +93,7 @@ def result_for(name: str, finding: Finding) -> CheckResult:
 
 @contextlib.contextmanager
 def isolated() -> Iterator[None]:
-    """Run with gradients on and give back the global RNG states untouched afterwards."""
+    """Run with gradients on and give back the global RNG states untouched afterwards. Not called in a notebook."""
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
         with torch.random.fork_rng(devices=[]), torch.inference_mode(False), torch.enable_grad():
@@ -103,18 +107,20 @@ REFERENCE_MARK = "__course_reference__"
 
 
 def mark_reference(fn: Callable, name: str) -> Callable:
-    """Mark ``fn`` as the course's reference for exercise ``name`` (so no check praises it as the learner's)."""
+    """Mark ``fn`` as the course's reference for exercise ``name`` (so no check praises it as the learner's).
+    Not called in a notebook.
+    """
     setattr(fn, REFERENCE_MARK, name)
     return fn
 
 
 def is_reference(fn: Any) -> bool:
-    """True if ``fn`` is one of the course's marked reference implementations."""
+    """True if ``fn`` is one of the course's marked reference implementations. Not called in a notebook."""
     return isinstance(getattr(fn, REFERENCE_MARK, None), str)
 
 
 def run_check(name: str, fn: Any, body: Callable[[Callable], str], passed_details: list[str]) -> CheckResult:
-    """Run ``body(fn)`` and turn what happens into a :class:`CheckResult`."""
+    """Run ``body(fn)`` and turn what happens into a :class:`CheckResult`. Not called in a notebook."""
     if not callable(fn):
         got = "None" if fn is None else f"an object of type {type(fn).__name__}"
         return result_for(
@@ -151,7 +157,7 @@ TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
 
 
 def where_raised(exc: BaseException) -> str:
-    """The last line of the learner's code in the traceback of ``exc``."""
+    """The last line of the learner's code in the traceback of ``exc``. Not called in a notebook."""
     frames = traceback.extract_tb(exc.__traceback__)
     for frame in reversed(frames):
         path = os.path.abspath(frame.filename)
@@ -182,7 +188,7 @@ EXCEPTION_BUGS: dict[str, list[tuple[str, str]]] = {
 
 
 def call_learner(exercise: str, fn: Callable, *args: Any) -> Any:
-    """Call the learner's function; an exception becomes a :class:`Finding`."""
+    """Call the learner's function; an exception becomes a :class:`Finding`. Not called in a notebook."""
     try:
         return fn(*args)
     except NotImplementedError as exc:
@@ -198,15 +204,19 @@ def call_learner(exercise: str, fn: Callable, *args: Any) -> Any:
 
 
 def fmt(x: float) -> str:
+    """``x`` with six significant digits, as checks print numbers. Not called in a notebook."""
     return f"{x:.6g}"
 
 
 def close(a: float, b: float, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """Whether ``a`` and ``b`` are finite and agree within ``atol + rtol * |b|``. Not called in a notebook."""
     return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= atol + rtol * abs(b)
 
 
 def as_number(exercise: str, result: Any) -> float:
-    """The learner's scalar result as a float, or a :class:`Finding` on None, non-numbers, non-scalars."""
+    """The learner's scalar result as a float, or a :class:`Finding` on None, non-numbers, non-scalars.
+    Not called in a notebook.
+    """
     if result is None:
         raise Finding("returned-none", f"{exercise} returned None: is the `return` statement missing?")
     if isinstance(result, torch.Tensor):
@@ -226,7 +236,7 @@ def as_number(exercise: str, result: Any) -> float:
 
 
 def require_graph(result: Any, what: str) -> None:
-    """A loss must stay a tensor: a plain number cannot be differentiated."""
+    """A loss must stay a tensor: a plain number cannot be differentiated. Not called in a notebook."""
     if not isinstance(result, torch.Tensor):
         raise Finding(
             "result-detached",
@@ -236,7 +246,7 @@ def require_graph(result: Any, what: str) -> None:
 
 
 def grads_of(output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    """Gradients of the learner's result (zeros where it does not depend on an input)."""
+    """Gradients of the learner's result (zeros where it does not depend on an input). Not called in a notebook."""
     try:
         grads = torch.autograd.grad(output, list(inputs), allow_unused=True)
     except RuntimeError as exc:  # e.g. the learner already called backward() and freed the graph
@@ -249,7 +259,7 @@ def grads_of(output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> list[torch
 
 
 def uniform_ks(samples: torch.Tensor) -> float:
-    """Kolmogorov-Smirnov distance between ``samples`` and U(0, 1)."""
+    """Kolmogorov-Smirnov distance between ``samples`` and U(0, 1). Not called in a notebook."""
     x = torch.sort(samples.double().flatten()).values
     n = len(x)
     ranks = torch.arange(1, n + 1, dtype=torch.float64)

@@ -104,7 +104,9 @@ def _penalty_finding(bug_id: str, value: float, correct: float, setting: str) ->
 
 
 def diagnose_points(a: torch.Tensor, where: str) -> None:
-    """Check recovered per-element alphas ``a`` (B, D) of one call; raise a finding on a mistake."""
+    """Check recovered per-element alphas ``a`` (B, D) of one call; raise a finding on a mistake.
+    Not called in a notebook.
+    """
     tol = 1e-4
     if torch.allclose(a, torch.ones_like(a), atol=tol):
         raise Finding(
@@ -138,7 +140,9 @@ def diagnose_points(a: torch.Tensor, where: str) -> None:
 def check_differentiable(
     result: torch.Tensor | float, critic: ProbeCritic, reference: torch.Tensor, where: str
 ) -> None:
-    """The penalty must carry a graph to the critic's parameters, with the reference's gradient."""
+    """The penalty must carry a graph to the critic's parameters, with the reference's gradient.
+    Not called in a notebook.
+    """
     require_graph(result, where)
     if not result.requires_grad:
         modes = critic.backward_grad_modes
@@ -285,7 +289,10 @@ def _diagnose_alpha_statistics(alphas: list[torch.Tensor]) -> None:
 
 
 def check_gradient_penalty(fn: Callable) -> CheckResult:
-    """Check ``gradient_penalty(critic, real, fake)`` against the contract; name the bug if there is one. Used in notebooks 05 and 06."""
+    """Check ``gradient_penalty(critic, real, fake)`` against the contract; name the bug if there is one.
+
+    Used in notebooks 05 and 06.
+    """
     return run_check(
         "gradient_penalty",
         fn,

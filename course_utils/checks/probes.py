@@ -135,7 +135,9 @@ class TanhProbe(ProbeCritic):
 
 
 def make_pair(gen: torch.Generator, batch: int, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-    """A real and a fake batch whose entries differ by at least 0.5 (so alpha can be recovered)."""
+    """A real and a fake batch whose entries differ by at least 0.5 (so alpha can be recovered).
+    Not called in a notebook.
+    """
     real = torch.randn(batch, *shape, generator=gen) + 0.5
     gap = 0.5 + torch.rand(batch, *shape, generator=gen)
     sign = torch.where(torch.rand(batch, *shape, generator=gen) < 0.5, -1.0, 1.0)

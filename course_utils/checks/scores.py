@@ -128,7 +128,10 @@ def _critic_loss_body(fn: Callable) -> str:
 
 
 def check_critic_loss(fn: Callable) -> CheckResult:
-    """Check ``critic_loss(real_scores, fake_scores, penalty, lambda_gp)``; name the bug if there is one. Used in notebooks 03, 05 and 06."""
+    """Check ``critic_loss(real_scores, fake_scores, penalty, lambda_gp)``; name the bug if there is one.
+
+    Used in notebooks 03, 05 and 06.
+    """
     return run_check(
         "critic_loss",
         fn,
@@ -168,7 +171,7 @@ def _generator_loss_body(fn: Callable) -> str:
 
 
 def check_generator_loss(fn: Callable) -> CheckResult:
-    """Check ``generator_loss(fake_scores)``; name the bug if there is one. Used in notebooks 00, 03 and 05."""
+    """Check ``generator_loss(fake_scores)``; name the bug if there is one. Used in notebooks 00, 03, 05 and 06."""
     return run_check(
         "generator_loss",
         fn,

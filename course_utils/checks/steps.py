@@ -282,7 +282,10 @@ def _clip_step_body(fn: Callable) -> str:
 
 
 def check_clip_critic_step(fn: Callable) -> CheckResult:
-    """Check ``clip_critic_step(critic, optimizer, real, fake, c)``; name the bug if there is one. Used in notebook 03."""
+    """Check ``clip_critic_step(critic, optimizer, real, fake, c)``; name the bug if there is one.
+
+    Used in notebooks 03 and 06.
+    """
     return run_check(
         "clip_critic_step",
         fn,
@@ -354,7 +357,10 @@ def _gp_step_body(fn: Callable) -> str:
 
 
 def check_gp_critic_step(fn: Callable) -> CheckResult:
-    """Check ``gp_critic_step(critic, optimizer, real, fake, lambda_gp)``; name the bug if there is one. Used in notebook 07."""
+    """Check ``gp_critic_step(critic, optimizer, real, fake, lambda_gp)``; name the bug if there is one.
+
+    Used in notebooks 06 and 07.
+    """
     return run_check(
         "gp_critic_step",
         fn,
@@ -460,7 +466,10 @@ def _generator_step_body(fn: Callable) -> str:
 
 
 def check_generator_step(fn: Callable) -> CheckResult:
-    """Check ``generator_step(generator, critic, optimizer, z)``; name the bug if there is one. Used in notebooks 03 and 07."""
+    """Check ``generator_step(generator, critic, optimizer, z)``; name the bug if there is one.
+
+    Used in notebooks 03 and 06.
+    """
     return run_check(
         "generator_step",
         fn,

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from course_tools.grading import judge, probes
-from course_tools.grading.pipeline import _references, contract_of
+from course_tools.grading.pipeline import contract_of, reference_functions
 from tests import buggy_implementations as bi
 from tests import correct_implementations as ci
 
@@ -129,7 +129,7 @@ _EXPECTED: dict = {}
 def verdict(contract: str, fn, seed: int) -> judge.Verdict:
     key = (contract, seed)
     if key not in _EXPECTED:
-        _EXPECTED[key] = judge.reference_observations(_references()[contract], contract, seed)
+        _EXPECTED[key] = judge.reference_observations(reference_functions()[contract], contract, seed)
     observed = {}
     for probe_id, _what, build in probes.PROBES[contract]:
         torch.manual_seed(seed)
@@ -166,7 +166,7 @@ def test_every_registry_exercise_is_probed():
     """No exercise of the course is left to grade by hand; 06's variants follow their contract."""
     from course_utils.exercises import EXERCISES
 
-    refs = _references()
+    refs = reference_functions()
     for name, ex in EXERCISES.items():
         assert contract_of(name, refs) == ex.contract, name
 
@@ -187,13 +187,13 @@ def test_plain_sgd_steps_like_torch_sgd():
 
 
 def test_every_probed_contract_is_a_registry_exercise():
-    refs = _references()
+    refs = reference_functions()
     for contract in probes.PROBES:
         assert contract_of(contract, refs) == contract
 
 
 def test_the_alpha_rule_does_not_accuse_honest_code_across_seeds():
-    ref = _references()["gradient_penalty"]
+    ref = reference_functions()["gradient_penalty"]
     for seed in range(40, 48):
         v = verdict("gradient_penalty", ref, seed)
         assert v.passed, (seed, v.failures)

@@ -159,7 +159,7 @@ def test_identify_sees_through_plain_wrappers():
     assert standins.identify(classmethod(gp)) == "course_utils.losses.gradient_penalty"
     assert standins.identify(types.MethodType(gp, object())) == "course_utils.losses.gradient_penalty"
     assert standins.identify(functools.wraps(gp)(lambda *a: 0)) == "course_utils.losses.gradient_penalty"
-    assert standins.identify(standins._Placeholder("course_utils.losses.r1_penalty")) == (
+    assert standins.identify(standins.Placeholder("course_utils.losses.r1_penalty")) == (
         "course_utils.losses.r1_penalty")
 
     def mine(critic, real, fake):
@@ -293,7 +293,7 @@ def test_a_07_like_step_with_the_imported_penalty(tmp_path, step, points, said):
     sub_dir = tmp_path / "student"
     sub_dir.mkdir()
     nbformat.write(notebook_07(step), str(sub_dir / master_path.name))
-    refs = pipeline._references()
+    refs = pipeline.reference_functions()
     seed = 20260407
     expected = {"gp_critic_step": judge.reference_observations(refs["gp_critic_step"], "gp_critic_step", seed)}
     rows = pipeline.grade_submission(Submission("student", master.key, [sub_dir / master_path.name]), master,
