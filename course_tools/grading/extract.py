@@ -3,8 +3,9 @@
 Magics are turned into plain Python by IPython's ``TransformerManager`` (no kernel); a
 cell magic that only times or captures its body (``%%time``, ``%%timeit``, ``%%capture``)
 is replaced by its body. From every code cell, in notebook order, only the statements a
-function can depend on are kept: imports, ``def``, ``class`` and assignments without a
-call (constants). Training loops, plots and the fallback
+function can depend on are kept: imports, ``def``, ``class``, assignments without a
+call (constants), and assignments with a call whose name a kept definition reads
+(``LOG2 = math.log(2.0)`` above a function that uses it). Training loops, plots and the fallback
 ``name = use_learner_or_reference(name, ...)`` are dropped. A stub left in place
 (its body only raises ``NotImplementedError``) does not hide a finished definition of
 the same name elsewhere in the notebook. An exercise's name bound by an import
@@ -78,6 +79,51 @@ def _kept(stmt: ast.stmt) -> bool:
     return False
 
 
+def _global_with_call(stmt: ast.stmt, names: set[str]) -> bool:
+    """``NAME = <expression with a call>`` at the top of a cell, not rebinding an exercise (a candidate)."""
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or not _has_call(stmt.value):
+        return False
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return all(isinstance(t, ast.Name) and t.id not in names for t in targets)
+
+
+def _free_names(node: ast.AST) -> set[str]:
+    """Names a function or class reads that it does not bind itself (the globals it may need)."""
+    loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    stores = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    params = {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+              for a in (*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg) if a is not None}
+    return loads - stores - params
+
+
+def _needed_only(kept: list[tuple[int, ast.stmt]]) -> list[tuple[int, ast.stmt]]:
+    """Drop the ``NAME = <call>`` statements that no kept function or class reads.
+
+    A learner's ``LOG2 = math.log(2.0)`` above a function that uses it is kept, so the honest
+    learner's function works in the sandbox; ``history = train(...)`` is dropped, since no
+    definition needs it (a training loop run while grading would only cost time).
+    """
+    with_call = [(i, s) for i, s in kept if isinstance(s, (ast.Assign, ast.AnnAssign)) and _has_call(s.value)]
+    needed: set[str] = set()
+    for _, s in kept:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            needed |= _free_names(s)
+        elif isinstance(s, (ast.Assign, ast.AnnAssign)) and not any(s is w for _, w in with_call):
+            needed |= _free_names(s.value)
+    chosen: set[int] = set()
+    grown = True
+    while grown:  # a needed constant may itself need another one: LOG2 = log(TWO)
+        grown = False
+        for i, (_, s) in enumerate(with_call):
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+            if i not in chosen and any(t.id in needed for t in targets):
+                chosen.add(i)
+                needed |= _free_names(s.value)
+                grown = True
+    keep_ids = {id(s) for i, (_, s) in enumerate(with_call) if i in chosen}
+    return [(i, s) for i, s in kept if not any(s is w for _, w in with_call) or id(s) in keep_ids]
+
+
 def extract(cells: list[tuple[int, str]], names: set[str] | None = None) -> Extracted:
     """Keep the definitions of ``cells`` ((index, source) of code cells, in notebook order)."""
     out = Extracted()
@@ -91,7 +137,8 @@ def extract(cells: list[tuple[int, str]], names: set[str] | None = None) -> Extr
         except SyntaxError as exc:
             out.notes.append(f"cell {index} is not valid Python ({exc.msg}, line {exc.lineno}); it was skipped")
             continue
-        kept += [(index, s) for s in tree.body if _kept(s)]
+        kept += [(index, s) for s in tree.body if _kept(s) or _global_with_call(s, names or set())]
+    kept = _needed_only(kept)
     finished = {s.name for _, s in kept if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and not is_stub(s)}
     for index, stmt in kept:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):

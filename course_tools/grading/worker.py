@@ -18,9 +18,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
-__all__ = ["main"]
+__all__ = ["ASSIGNMENT_S", "main"]
+
+#: Wall seconds one top-level assignment may take while the learner's definitions run.
+ASSIGNMENT_S = 10.0
+
+
+def _too_slow(signum, frame) -> None:
+    raise TimeoutError(f"this assignment took longer than {ASSIGNMENT_S:g} s and was stopped")
 
 
 def _is_assignment(source: str) -> bool:
@@ -58,9 +66,14 @@ def main() -> int:
 
     torch.set_num_threads(1)
     standins.install()
+    signal.signal(signal.SIGALRM, _too_slow)
     ns: dict = {"__name__": "__main__", "torch": torch, "nn": nn, "F": F, "np": np, "math": math}
     errors = []
     for chunk in job["chunks"]:
+        # A global a function needs (``LOG2 = math.log(2.0)``) is computed here; one that takes longer than
+        # ASSIGNMENT_S is stopped, so it can cost only the exercises that need it, never the whole submission.
+        limit = ASSIGNMENT_S if _is_assignment(chunk["source"]) else 0
+        signal.setitimer(signal.ITIMER_REAL, limit)
         try:
             exec(compile(chunk["source"], f"<cell {chunk['cell']}>", "exec"), ns)  # noqa: S102 - sandboxed
         except BaseException as exc:  # noqa: BLE001 - recorded, the next definition still runs
@@ -68,6 +81,8 @@ def main() -> int:
             # harmlessly; it is not reported (a function that needs it fails its probes, named there).
             if not _is_assignment(chunk["source"]):
                 errors.append(f"cell {chunk['cell']}: {type(exc).__name__}: {str(exc)[:400]}")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     _emit(channel, {"event": "defined", "errors": errors[:20]})
     for item in job["exercises"]:
         name, contract = item["name"], item["contract"]

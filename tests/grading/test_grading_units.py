@@ -31,6 +31,21 @@ def test_extract_keeps_definitions_and_drops_the_rest():
     assert ex.defined == {"gp": "finished"}
 
 
+def test_extract_keeps_a_global_with_a_call_only_where_a_definition_reads_it():
+    """An honest learner's ``LOG2 = math.log(TWO)`` above the function that uses it must survive extraction."""
+    cells = [
+        (0, "import math, torch\nhistory = train(critic, steps=10_000)\nTWO = float(2)\nLOG2 = math.log(TWO)\n"
+            "x = torch.randn(5)"),
+        (1, "def js(p, q):\n    x = p + q\n    return LOG2 * x.sum()\n"
+            "js = use_learner_or_reference(js, 'js')\nm = js(torch.ones(2), torch.ones(2))"),
+    ]
+    ex = extract.extract(cells, {"js"})
+    assert [ch["source"] for ch in ex.chunks] == [
+        "import math, torch", "TWO = float(2)", "LOG2 = math.log(TWO)",
+        "def js(p, q):\n    x = p + q\n    return LOG2 * x.sum()"]  # history, x (js's own local) and m: dropped
+    assert ex.defined == {"js": "finished"}
+
+
 def test_a_lone_stub_is_a_stub():
     assert extract.extract([(0, 'def gp(c, r, f):\n    """doc"""\n    raise NotImplementedError()')]).defined == {
         "gp": "stub"}
@@ -195,3 +210,14 @@ def test_a_constant_that_needs_a_full_run_is_not_reported():
     run = sandbox.run_worker({"chunks": chunks, "exercises": [], "seed": 1})
     errors = run.records[0]["errors"]
     assert len(errors) == 1 and errors[0].startswith("cell 4: ModuleNotFoundError"), errors
+
+
+@needs_bwrap
+def test_a_slow_global_costs_only_the_exercise_that_needs_it():
+    """A needed global that runs too long is stopped after ASSIGNMENT_S; the other definitions still run."""
+    chunks = [{"cell": 0, "source": "import time"},
+              {"cell": 1, "source": "SLOW = time.sleep(600)"},  # longer than the startup limit (90 s)
+              {"cell": 2, "source": "def double(x):\n    return 2 * x"}]
+    run = sandbox.run_worker({"chunks": chunks, "exercises": [], "seed": 1})
+    assert run.stopped == "", run.stopped
+    assert run.records[0]["event"] == "defined" and run.records[0]["errors"] == [], run.records
