@@ -16,8 +16,7 @@ REQUIREMENTS = {re.split(r"[<>=\[ ]", line)[0].lower() for line in (REPO / "requ
                 if line.strip() and not line.startswith("#")}
 #: import name -> the requirement that provides it
 PROVIDED_BY = {"IPython": "ipykernel", "course_utils": None, "course_tools": None,
-               "probes": None, "standins": None}  # course_tools/grading/{probes,standins}.py, imported by name
-#                                                    inside the sandbox
+               "course_grading": None}  # course_tools/grading/{probes,standins,...}.py: the sandbox's package
 
 
 def _imports(source: str) -> set[str]:

@@ -2,7 +2,7 @@
 
 What the sandbox relies on: ``bwrap`` (bubblewrap) with user and PID namespaces. The
 worker sees, read-only, the system libraries, the Python runtime and the virtual
-environment, plus the grader files it needs (``worker.py``, ``probes.py``, ``standins.py``: torch-only
+environment, plus the grader files it needs (``worker.py`` and the package ``course_grading``: the probes and torch-only
 stand-ins for the few course functions notebooks tell learners to use); its only
 writable place is a private in-memory scratch folder (256 MiB, gone with the process). No network (``--unshare-all``),
 its own PID namespace, no capabilities, a new session, ``--die-with-parent``. Limits are
@@ -41,7 +41,10 @@ __all__ = ["Limits", "ProcessCage", "SandboxMissing", "WorkerRun", "bwrap_path",
            "run_worker"]
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "probes.py", "standins.py")
+WORKER_FILES = ("worker.py",)
+#: The torch-only grader modules the worker imports, copied into the sandbox as the package ``course_grading``
+#: (so that their relative imports work there as they do in ``course_tools.grading``).
+SANDBOX_PACKAGE, PACKAGE_FILES = "course_grading", ("probes.py", "probe_kit.py", "step_probes.py", "standins.py")
 MAX_OUTPUT = 8 * 2**20  # bytes of worker output read at most
 SCRATCH_BYTES = 256 * 2**20  # the in-memory scratch folder (bwrap) holds at most this
 
@@ -226,6 +229,10 @@ def run_worker(job: dict, limits: Limits = Limits(), allow_unsafe: bool = False,
         scratch.mkdir()
         for name in WORKER_FILES:
             shutil.copyfile(HERE / name, grader / name)
+        (grader / SANDBOX_PACKAGE).mkdir()
+        (grader / SANDBOX_PACKAGE / "__init__.py").write_text("")
+        for name in PACKAGE_FILES:
+            shutil.copyfile(HERE / name, grader / SANDBOX_PACKAGE / name)
         cmd, env, cwd = _command(scratch, grader, use_bwrap)
         cage = ProcessCage.create(limits.processes)
         try:

@@ -1,7 +1,7 @@
 """The untrusted side: runs inside the sandbox, defines the learner's code, calls it on probes.
 
 Started by :mod:`course_tools.grading.sandbox` as ``python worker.py`` with only this file,
-``probes.py``, ``standins.py``, the Python runtime and the virtual environment visible (read-only), a
+the package ``course_grading`` (``probes``, ``probe_kit``, ``step_probes``, ``standins``), the Python runtime and the virtual environment visible (read-only), a
 private scratch folder as the only writable place, and no network. It reads one job
 (JSON) on stdin: the learner's code as a list of chunks, the exercises to judge with
 their contract, and the seed. It writes one JSON line per exercise to a private copy
@@ -58,10 +58,9 @@ def main() -> int:
     import math
 
     import numpy as np
-    import probes
-    import standins
     import torch
     import torch.nn.functional as F
+    from course_grading import probes, standins
     from torch import nn
 
     torch.set_num_threads(1)
