@@ -31,11 +31,8 @@ Sections:
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import os
-import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -49,6 +46,7 @@ from course_utils.losses import clip_weights_, critic_loss, gradient_penalty
 from course_utils.models import MLPCritic
 
 from . import cli
+from .bench_machine import cpu_model, machine_info, summarize
 from .bench_notebooks import NOTEBOOK_DIR, notebook_times, time_notebooks
 from .paths import BENCH_RESULTS
 
@@ -60,36 +58,6 @@ __all__ = [
 
 SECTIONS = ("steps", "quality", "images", "notebooks")
 TARGETS = {"mlp": 1.4, "conv": 1.8}  # GP / clip step-time targets
-
-
-# ----------------------------------------------------------------------------- machine
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
-def machine_info() -> dict:
-    info = {
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch_version": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
-    return info
-
-
-def summarize(values: list[float]) -> dict:
-    return {"min": min(values), "median": statistics.median(values), "max": max(values), "values": values}
 
 
 # ----------------------------------------------------------------------------- penalties

@@ -62,3 +62,38 @@ def test_cli_dispatches_to_the_tools(capsys):
     assert exit_.value.code == 0
     assert "normalize" in capsys.readouterr().out
     assert callable(cli.load("grade")) and callable(cli.load("bench"))
+
+
+MODULES = sorted(p for wing in ("course_utils", "course_tools") for p in (REPO / wing).rglob("*.py")
+                 if p.name not in ("__main__.py",))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_module_is_small_and_declares_its_api(path):
+    """Issue 12: no module in either wing over about 500 lines; each says what it exports."""
+    source = path.read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= 500, f"{path.relative_to(REPO)} has {len(source.splitlines())} lines"
+    tree = ast.parse(source)
+    declares = any(isinstance(n, (ast.Assign, ast.AnnAssign)) and any(
+        isinstance(t, ast.Name) and t.id == "__all__" for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))
+        for n in tree.body)
+    assert declares or path.name == "__init__.py" and not any(
+        isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in tree.body), f"{path.relative_to(REPO)} has no __all__"
+
+
+@pytest.mark.parametrize("path", MODULES + sorted((REPO / "tests").rglob("*.py")), ids=lambda p: str(p.relative_to(REPO)))
+def test_no_private_name_crosses_a_module_boundary(path):
+    """``from course_utils.x import _helper`` or ``module._helper`` from another course module is not allowed."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    course_modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(("course_", "tests"))):
+            private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+            assert not private, f"{path.relative_to(REPO)}:{node.lineno} imports private {private} from {node.module}"
+            course_modules |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            course_modules |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name.startswith("course_")}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name) and node.value.id in course_modules):
+            raise AssertionError(f"{path.relative_to(REPO)}:{node.lineno} reads {node.value.id}.{node.attr}")
