@@ -1266,6 +1266,17 @@ def generator_step_never_unfreezes(generator, critic, optimizer, z):
     return loss.item()
 
 
+@buggy("generator_step", "critic-flags-not-restored")
+def generator_step_unfreezes_everything(generator, critic, optimizer, z):
+    critic.requires_grad_(False)
+    optimizer.zero_grad()
+    loss = -critic(generator(z)).mean()
+    loss.backward()
+    optimizer.step()
+    critic.requires_grad_(True)  # also switches on a parameter the caller had frozen
+    return loss.item()
+
+
 @buggy("generator_step", "critic-changed")
 def generator_step_clips_critic(generator, critic, optimizer, z):
     optimizer.zero_grad()
