@@ -300,6 +300,26 @@ def gp_not_reduced(critic, real, fake):
 # ---------------------------------------------------------------------------- critic_loss
 
 
+@buggy("gradient_penalty", "backward-for-input-gradient")
+def gp_input_gradient_by_backward(critic, real, fake):
+    xhat = _points(real, fake)
+    critic(xhat).sum().backward(create_graph=True)  # also fills the critic's .grad
+    return ((xhat.grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+@buggy("gradient_penalty", "unflattened-norm")
+def gp_norm_per_channel(critic, real, fake):
+    g = _input_grads(critic, _points(real, fake))
+    norms = g.flatten(2).norm(dim=2) if g.dim() > 2 else g.norm(dim=1)  # one norm per channel on images
+    return ((norms - 1) ** 2).mean()
+
+
+@buggy("gradient_penalty", "sqrt-without-epsilon")
+def gp_bare_sqrt(critic, real, fake):
+    g = _input_grads(critic, _points(real, fake)).flatten(1)
+    return ((torch.sqrt((g**2).sum(dim=1)) - 1) ** 2).mean()
+
+
 @buggy("critic_loss", "penalty-sign")
 def critic_loss_minus_penalty(real_scores, fake_scores, penalty, lambda_gp):
     return fake_scores.mean() - real_scores.mean() - lambda_gp * penalty
@@ -665,6 +685,13 @@ def norms_detached(f, x, create_graph=False):
     x = x.detach().requires_grad_(True)
     (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=create_graph)
     return g.flatten(1).norm(dim=1).detach()
+
+
+@buggy("per_sample_grad_norms", "backward-for-input-gradient")
+def norms_by_backward(f, x, create_graph=False):
+    x = x.detach().requires_grad_(True)
+    f(x).sum().backward(create_graph=create_graph)  # also fills the .grad of f's parameters
+    return x.grad.flatten(1).norm(dim=1)
 
 
 @buggy("wasserstein_1d", "input-modified")
@@ -1236,6 +1263,17 @@ def generator_step_never_unfreezes(generator, critic, optimizer, z):
     loss = _gen_loss(generator, critic, z)
     loss.backward()
     optimizer.step()
+    return loss.item()
+
+
+@buggy("generator_step", "critic-flags-not-restored")
+def generator_step_unfreezes_everything(generator, critic, optimizer, z):
+    critic.requires_grad_(False)
+    optimizer.zero_grad()
+    loss = -critic(generator(z)).mean()
+    loss.backward()
+    optimizer.step()
+    critic.requires_grad_(True)  # also switches on a parameter the caller had frozen
     return loss.item()
 
 

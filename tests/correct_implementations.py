@@ -426,14 +426,15 @@ def generator_step_no_freeze(generator, critic, optimizer, z):
 
 
 def generator_step_freeze_unfreeze(generator, critic, optimizer, z):
+    flags = [p.requires_grad for p in critic.parameters()]  # restored as found (not all switched on)
     for p in critic.parameters():
         p.requires_grad = False
     generator.zero_grad()
     loss = losses.generator_loss(critic(generator(z)))
     loss.backward()
     optimizer.step()
-    for p in critic.parameters():
-        p.requires_grad = True
+    for p, flag in zip(critic.parameters(), flags, strict=True):
+        p.requires_grad = flag
     return float(loss)
 
 

@@ -54,9 +54,11 @@ ENTRIES: list[Bug] = [
     ),
     Bug(
         "unflattened-norm",
-        "Norm over one dimension of an image",
-        "Correct on 2-D points, wrong on images: the norm is taken over dim=1 (the channels) only.",
-        "For images of shape (B, C, H, W), `grads.norm(2, dim=1)` gives one norm per pixel, not one per image.",
+        "Norm over part of an image's dimensions",
+        "Correct on 2-D points, wrong on images: the norm is taken over dim=1 (the channels) only, or over each "
+        "channel's pixels separately.",
+        "For images of shape (B, C, H, W), `grads.norm(2, dim=1)` gives one norm per pixel, and a norm over H and W "
+        "one per channel (right only when C = 1): neither is one norm per image.",
         "Flatten each sample first: `grads.flatten(start_dim=1).norm(2, dim=1)`.",
         PRACTICE,
         (*NORMS, "r1_penalty"),
@@ -89,6 +91,33 @@ ENTRIES: list[Bug] = [
         "Pass `create_graph=True` to torch.autograd.grad (retain_graph then defaults to True as well).",
         "practice (the blog's topic: gradients of gradients need create_graph)",
         (*PENALTIES, "per_sample_grad_norms"),
+    ),
+    Bug(
+        "backward-for-input-gradient",
+        "Input gradient taken with .backward()",
+        "The value is right, but after the call the critic's weights have a .grad that your function filled in.",
+        "`.backward()` adds the gradient of the scores to the .grad of every leaf it reaches, the weights included "
+        "(notebook 04, section 2). A training step that clears the gradients first and then computes its loss "
+        "(the usual order) then adds the gradient of sum D(xhat) to every update, and with create_graph=True "
+        "that .grad also keeps a graph alive.",
+        "Use `torch.autograd.grad(scores.sum(), xhat, create_graph=True)`: it returns the input gradient and "
+        "leaves every .grad alone.",
+        PRACTICE,
+        NORMS,
+    ),
+    Bug(
+        "sqrt-without-epsilon",
+        "Norm written as a bare square root",
+        "The value is right, but where a sample's input gradient is exactly zero the penalty's gradient with "
+        "respect to the critic's weights is nan.",
+        "d sqrt(s) / ds is infinite at s = 0, so `torch.sqrt((g ** 2).sum(dim=1))` turns a zero input gradient "
+        "(a ReLU critic with every unit off at that point) into nan weight gradients, and one optimiser step "
+        "spreads the nan over the whole critic. Tensor.norm and torch.linalg.vector_norm define that gradient "
+        "as 0 (notebook 05, section 3).",
+        "Use `grads.flatten(start_dim=1).norm(2, dim=1)`, or keep the square root with an epsilon: "
+        "`torch.sqrt((g ** 2).sum(dim=1) + 1e-12)`.",
+        PRACTICE,
+        GP,
     ),
     Bug(
         "alpha-per-element",

@@ -117,8 +117,19 @@ ENTRIES: list[Bug] = [
         "After the generator step the critic's parameters no longer require grad.",
         "Freezing the critic saves work during the generator step, but if it is not unfrozen the next critic "
         "step computes no gradient for it (or raises), and the critic stops learning.",
-        "Restore the flags afterwards (`p.requires_grad_(True)`), or do not freeze at all: the generator's "
+        "Restore the flags afterwards, as they were before the step, or do not freeze at all: the generator's "
         "optimiser only updates the generator.",
+        PRACTICE,
+        ("generator_step",),
+    ),
+    Bug(
+        "critic-flags-not-restored",
+        "Critic unfrozen wholesale after the generator step",
+        "A critic parameter that was frozen before the generator step requires grad after it.",
+        "`critic.requires_grad_(True)` after the step switches on every parameter, including one the caller had "
+        "frozen on purpose (a fixed layer, a pretrained feature extractor): the critic is not left as it was found.",
+        "Remember each flag before freezing, `flags = [p.requires_grad for p in critic.parameters()]`, and restore "
+        "them afterwards in a `finally:` block; or do not freeze at all.",
         PRACTICE,
         ("generator_step",),
     ),

@@ -123,6 +123,13 @@ def _check_create_graph(fn: Callable, gen: torch.Generator) -> None:
     x = x0.clone()
     result = call_learner(name, fn, f, x, True)
     _check_input_unchanged(name, x, x0, "quadratic f with a parameter k, create_graph=True")
+    if f.k.grad is not None:
+        raise Finding(
+            "backward-for-input-gradient",
+            "With create_graph=True, your function filled in the .grad of f's parameter: the input gradient was "
+            "taken with .backward(), which also writes into the weights' .grad (and a training step would add it "
+            "to its update). Use torch.autograd.grad, which returns the gradient and leaves .grad alone.",
+        )
     if not isinstance(result, torch.Tensor) or tuple(result.shape) != (6,):
         raise Finding("wrong-value", f"With create_graph=True, {name} did not return a tensor of shape (6,).")
     if not result.requires_grad:
@@ -166,5 +173,6 @@ def check_per_sample_grad_norms(fn: Callable) -> CheckResult:
             "a quadratic f on (B, 1, 28, 28) images (f returns shape (B,)) matches the per-sample norms",
             "the caller's x is left unchanged (values, requires_grad, .grad)",
             "with create_graph=True the norms can be differentiated with respect to f's parameters",
+            "f's parameters get no .grad from the call (the input gradient comes from torch.autograd.grad)",
         ],
     )

@@ -38,8 +38,10 @@ def _penalty_candidates(g: torch.Tensor, channels: int | None) -> list[tuple[str
     correct = float(((n - 1) ** 2).mean())
     per_element = float(((g.abs() - 1) ** 2).mean())
     candidates: list[tuple[str | None, float]] = [(None, correct)]
-    if channels is not None:  # images: a norm over dim=1 only (the channels) without flattening first
-        per_channel = g.reshape(batch, channels, -1).norm(dim=1)
+    if channels is not None:  # images: a norm over part of each sample's dimensions, without flattening first
+        per_pixel = g.reshape(batch, channels, -1).norm(dim=1)  # over dim=1 (the channels) only
+        per_channel = g.reshape(batch, channels, -1).norm(dim=2)  # over each channel's pixels
+        candidates.append(("unflattened-norm", float(((per_pixel - 1) ** 2).mean())))
         candidates.append(("unflattened-norm", float(((per_channel - 1) ** 2).mean())))
     candidates += [
         ("per-element-norm", per_element),
@@ -179,9 +181,26 @@ _PROBE_DIRECTION = torch.tensor([2.0, -1.0, 0.5, 1.5, -0.25])
 
 def _linear_probe(fn: Callable, norm: float, real: torch.Tensor, fake: torch.Tensor) -> tuple[LinearProbe, Any, float]:
     """Call ``fn`` with a linear critic whose weight has norm ``norm``: the penalty must be (norm - 1)^2."""
-    critic = LinearProbe(_PROBE_DIRECTION / _PROBE_DIRECTION.norm() * norm)
+    return _linear_probe_with(fn, _PROBE_DIRECTION / _PROBE_DIRECTION.norm() * norm, real, fake)
+
+
+def _linear_probe_with(
+    fn: Callable, weight: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> tuple[LinearProbe, Any, float]:
+    """Call ``fn`` with the linear critic ``D(x) = weight . x + b`` (inputs flattened per sample)."""
+    critic = LinearProbe(weight)
     result = call_learner("gradient_penalty", fn, critic, real.clone(), fake.clone())
     return critic, result, as_number("gradient_penalty", result)
+
+
+def _require_weights_untouched(critic: torch.nn.Module, setting: str) -> None:
+    """The penalty must not write into the critic's .grad (it would be added to the next update)."""
+    if any(p.grad is not None for p in critic.parameters()):
+        raise Finding(
+            "backward-for-input-gradient",
+            f"{setting}: the value is right, but after the call the critic's weights have a .grad: the input "
+            "gradient was taken with .backward(), which also fills the weights' .grad. Use torch.autograd.grad.",
+        )
 
 
 def _gp_body(fn: Callable) -> str:
@@ -201,6 +220,7 @@ def _gp_body(fn: Callable) -> str:
             if not close(value_half, value / 4.0 * 0.25):
                 bug_id = "wrong-value"
         raise _penalty_finding(bug_id or "wrong-value", value, 4.0, setting)
+    _require_weights_untouched(critic, setting)
     points = critic.points(batch)
     if points is not None:
         diagnose_points((points - fake) / (real - fake), "Linear critic")
@@ -252,6 +272,34 @@ def _gp_body(fn: Callable) -> str:
         if bug_id is not None:
             raise _penalty_finding(bug_id, value, candidates[0][1], f"{where} (evaluated at the points you chose)")
         check_differentiable(result, critic, _reference_penalty(critic, points), where)
+
+    # 4. Three-channel images and a linear critic whose weight has norm 2: the norm runs over C, H and W together.
+    batch, shape = 5, (3, 4, 4)
+    real, fake = make_pair(gen, batch, shape)
+    weight = torch.linspace(-1.0, 2.0, int(np.prod(shape)))  # channels of different norms
+    critic, result, value = _linear_probe_with(fn, weight / weight.norm() * 2.0, real, fake)
+    setting = f"With a linear critic of weight norm 2 on three-channel images of shape {(batch, *shape)}"
+    if not close(value, 1.0):
+        g = critic.weight.detach().expand(batch, -1)
+        bug_id = _diagnose_penalty_value(value, _penalty_candidates(g, channels=shape[0]))
+        raise _penalty_finding(bug_id or "wrong-value", value, 1.0, setting)
+
+    # 5. A linear critic with weight 0: every input gradient is exactly zero, the penalty is 1, and its
+    #    gradient with respect to the weights must be finite (Tensor.norm gives 0 there; a bare sqrt gives nan).
+    batch, dim = 7, 5
+    real, fake = make_pair(gen, batch, (dim,))
+    critic, result, value = _linear_probe_with(fn, torch.zeros(dim), real, fake)
+    setting = "With a linear critic whose weight is zero (every input gradient is exactly 0)"
+    if not close(value, 1.0):
+        raise _penalty_finding("wrong-value", value, 1.0, setting)
+    if isinstance(result, torch.Tensor) and result.requires_grad:
+        grads = grads_of(result.reshape(()), list(critic.parameters()))
+        if not all(bool(torch.isfinite(g).all()) for g in grads):
+            raise Finding(
+                "sqrt-without-epsilon",
+                f"{setting}: the value is right, but its gradient with respect to the critic's weights is nan: the "
+                "norm was taken as a bare square root, whose derivative is infinite at 0.",
+            )
     return (
         "Your gradient_penalty looks right: (||grad|| - 1)^2 averaged over the batch, at one uniform alpha per "
         "sample on the segment between real and fake, and differentiable in the critic's parameters."
@@ -302,6 +350,9 @@ def check_gradient_penalty(fn: Callable) -> CheckResult:
             "points lie on the real-fake segments, one alpha per sample, uniform on [0, 1] over 4 calls",
             "value matches the reference at your own points (2-D points and (B, 1, 28, 28) images)",
             "gradients with respect to the critic's parameters match the reference",
+            "three-channel images: one norm over all of a sample's channels and pixels",
+            "the critic's .grad is left alone (the input gradient comes from torch.autograd.grad)",
+            "a critic with zero input gradients gives penalty 1 with finite weight gradients (no bare sqrt)",
             "works when the fake batch still carries the generator's graph",
         ],
     )

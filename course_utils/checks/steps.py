@@ -459,6 +459,17 @@ def _generator_step_body(fn: Callable) -> str:
             if close(value, target, _RTOL, _ATOL):
                 raise Finding(bug_id, f"{name} returned {fmt(value)}, which is {what}; the loss is {fmt(before_loss)}.")
         raise Finding("wrong-value", f"{name} returned {fmt(value)}; the loss -mean D(G(z)) is {fmt(before_loss)}.")
+    # A critic with a parameter frozen by the caller must come back with exactly the flags it had.
+    critic[0].bias.requires_grad_(False)
+    flags = [p.requires_grad for p in c_params]
+    call_learner(name, fn, generator, critic, RecordingSGD(g_params), z.clone())
+    changed = [n for (n, p), flag in zip(critic.named_parameters(), flags, strict=True) if p.requires_grad != flag]
+    if changed:
+        raise Finding(
+            "critic-flags-not-restored",
+            f"Called with a critic whose parameter 0.bias was frozen beforehand, {name} changed the requires_grad flag "
+            f"of {', '.join(changed)}: the critic was unfrozen wholesale instead of restored as it was found.",
+        )
     return (
         "Your generator_step clears the old gradients, steps on -mean D(G(z)), leaves the critic as it found it, "
         "and returns the loss as a float."
@@ -476,7 +487,8 @@ def check_generator_step(fn: Callable) -> CheckResult:
         _generator_step_body,
         [
             "one optimizer.step() with the gradients of -mean D(G(z)) (stale gradients cleared)",
-            "the critic's parameters and requires_grad flags are unchanged afterwards",
+            "the critic's parameters and requires_grad flags are unchanged afterwards (also when the caller had "
+            "frozen one of them)",
             "returns the loss from before the step, as a float",
         ],
     )
