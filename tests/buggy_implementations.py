@@ -547,6 +547,21 @@ def clip_without_no_grad(critic, c):
         p.clamp_(-c, c)
 
 
+@buggy("clip_weights_", "clip-returns-value")
+def clip_returns_the_critic(critic, c):
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+    return critic
+
+
+@buggy("clip_weights_", "wrong-value")
+def clip_bounds_swapped(critic, c):
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(c, -c)  # min > max: torch.clamp sets every value to max = -c
+
+
 @buggy("clip_weights_", "wrong-value")
 def clip_and_flip(critic, c):
     with torch.no_grad():
@@ -595,6 +610,21 @@ def w1_sum(x, y):
 @buggy("wasserstein_1d", "wrong-value")
 def w1_opposite_orders(x, y):
     return (torch.sort(x).values - torch.sort(y, descending=True).values).abs().mean()
+
+
+@buggy("wasserstein_1d", "not-flattened")
+def w1_sorts_last_dim(x, y):
+    if x.numel() != y.numel():
+        raise ValueError("sizes differ")
+    return (torch.sort(x).values - torch.sort(y).values).abs().mean()  # (n, 1): sorts n rows of one value
+
+
+@buggy("wasserstein_1d", "wrong-type")
+def w1_returns_float(x, y):
+    x, y = x.flatten(), y.flatten()
+    if x.numel() != y.numel():
+        raise ValueError("sizes differ")
+    return (torch.sort(x).values - torch.sort(y).values).abs().mean().item()
 
 
 # ---------------------------------------------------------------------------- per_sample_grad_norms
@@ -705,6 +735,7 @@ def w1_sorts_in_place(x, y):
 
 @buggy("wasserstein_1d", "no-size-check")
 def w1_truncates(x, y):
+    x, y = x.flatten(), y.flatten()
     n = min(len(x), len(y))
     return (torch.sort(x[:n]).values - torch.sort(y[:n]).values).abs().mean()
 
@@ -954,6 +985,13 @@ def js_total_variation(p, q):
     return float(0.5 * np.abs(p - q).sum())
 
 
+@buggy("js_divergence", "returns-tensor-not-float")
+def js_returns_tensor(p, q):
+    p, q = torch.as_tensor(p, dtype=torch.float64), torch.as_tensor(q, dtype=torch.float64)
+    m = (p + q) / 2
+    return sum(0.5 * torch.sum(u[u > 0] * torch.log(u[u > 0] / m[u > 0])) for u in (p, q))
+
+
 # ---------------------------------------------------------------------------- training steps
 
 
@@ -1009,6 +1047,29 @@ def clip_step_no_step(critic, optimizer, real, fake, c):
 def clip_step_fake_attached(critic, optimizer, real, fake, c):
     optimizer.zero_grad()
     estimate = _critic_estimate(critic, real, fake)
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "fake-not-detached")
+def clip_step_requires_grad_false(critic, optimizer, real, fake, c):
+    fake.requires_grad_(False)  # raises on a generator's output: only leaves' flags can change
+    optimizer.zero_grad()
+    estimate = _critic_estimate(critic, real, fake)
+    (-estimate).backward()
+    optimizer.step()
+    _clip(critic, c)
+    return estimate.item()
+
+
+@buggy("clip_critic_step", "wrong-gradient")
+def clip_step_fake_scores_under_no_grad(critic, optimizer, real, fake, c):
+    optimizer.zero_grad()
+    with torch.no_grad():  # meant to protect the generator, but also cuts the critic's fake-side gradient
+        fake_scores = critic(fake)
+    estimate = critic(real).mean() - fake_scores.mean()
     (-estimate).backward()
     optimizer.step()
     _clip(critic, c)

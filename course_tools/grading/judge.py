@@ -90,8 +90,8 @@ def _compare_one(key: str, got, want) -> str:
         if g is None or not _close(g, want["values"]):
             if wkind == "flag":
                 return {"same_objects": "parameters must be changed in place and stay trainable leaves",
-                        "inputs_kept": "the inputs must not be changed", "input_kept": "the input must be left unchanged"
-                        }.get(key, key)
+                        "inputs_kept": "the inputs must not be changed", "input_kept": "the input must be left unchanged",
+                        "returns_tensor": "return a scalar tensor, not a Python number"}.get(key, key)
             return f"{key}: got {_show(g or [])}, expected {_show(want['values'])}"
     return ""
 
@@ -106,8 +106,8 @@ def _explain(problem: str, got, want: dict) -> str:
         return hint
     kind = got.get("type") if isinstance(got, dict) else None
     if want.get("type") == "float" and kind == "tensor":
-        return ("[returns-tensor-not-float] the step returned a tensor: return a Python float (`float(x)` or "
-                "`x.item()`); a tensor keeps the step's graph alive")
+        return ("[returns-tensor-not-float] a tensor was returned: return a Python float (`float(x)` or "
+                "`x.item()`); a step's tensor keeps the step's graph alive")
     values = _numbers(got) if isinstance(got, dict) and kind == want.get("type") else None
     if values is not None and got.get("shape") == want.get("shape"):
         for bug, why, alt in want.get("alternatives") or []:
@@ -172,6 +172,9 @@ def judge_exercise(contract: str, observed: dict, expected: dict) -> Verdict:
             if contract == "generator_step" and "does not require grad" in message:
                 hint = (" [generator-detached-fake] nothing in the loss requires grad: the fake batch was detached "
                         "(and the critic frozen), so no gradient can reach the generator")
+            if contract in ("clip_critic_step", "gp_critic_step") and "flags of leaf variables" in message:
+                hint = (" [fake-not-detached] requires_grad_(False) works on leaves only; a generator's output "
+                        "must be detached: fake.detach()")
             failures.append(f"{what}: raised {str(raised.get('name'))[:40]}: {message}{hint}")
             continue
         if probe_id == "alpha":

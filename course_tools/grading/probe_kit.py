@@ -6,10 +6,12 @@ Used by :mod:`.probes` and :mod:`.step_probes`.
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
-__all__ = ["Call", "Many", "Observation", "as_data", "grads_data", "random_mlp", "seeded"]
+__all__ = ["Call", "Many", "Observation", "as_data", "grads_data", "random_mlp", "returned_number", "seeded"]
 
 #: What a probe reports: ``{name: data}``, JSON-ready.
 Observation = dict
@@ -53,6 +55,14 @@ def grads_data(out, inputs: list[torch.Tensor]) -> dict:
     except RuntimeError as exc:
         return {"type": "error", "message": str(exc).splitlines()[0][:200]}
     return {"type": "grads", "values": [[] if g is None else g.detach().double().flatten().tolist() for g in grads]}
+
+
+def returned_number(out, hint: str, alternatives=()) -> dict:
+    """A return value that must be a Python (or NumPy) real number, never a tensor, as data."""
+    alts = [[b, why, [float(v)]] for b, why, v in alternatives]
+    if isinstance(out, numbers.Real) and not isinstance(out, bool):
+        return {"type": "float", "shape": [], "values": [float(out)], "hint": hint, "alternatives": alts}
+    return {"type": "tensor" if torch.is_tensor(out) else type(out).__name__, "hint": hint}
 
 
 class Call:

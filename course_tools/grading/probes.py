@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .probe_kit import Call, Many, Observation, as_data, grads_data, random_mlp, seeded
+from .probe_kit import Call, Many, Observation, as_data, grads_data, random_mlp, returned_number, seeded
 from .step_probes import STEP_LR, PlainSGD, clip_step_probe, generator_step_probe, gp_step_probe
 
 __all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Call", "STEP_LR", "Many", "Observation", "PlainSGD",
@@ -147,7 +147,8 @@ def w1_probe(seed: int, column: bool = False, swap: bool = False, n: int = 300):
 
     def observe(out):
         kept = torch.equal(u, before[0]) and torch.equal(v, before[1])
-        return {"value": as_data(out), "inputs_kept": {"type": "flag", "values": [float(kept)]}}
+        return {"value": as_data(out), "inputs_kept": {"type": "flag", "values": [float(kept)]},
+                "returns_tensor": {"type": "flag", "values": [float(torch.is_tensor(out))]}}
 
     return (u, v), observe
 
@@ -215,7 +216,7 @@ def js_probe(seed: int, n: int = 12):
     gen = seeded(seed)
     p, q = torch.rand(n, generator=gen, dtype=torch.float64), torch.rand(n, generator=gen, dtype=torch.float64)
     p[:3], q[3:5] = 0.0, 0.0  # zero probabilities contribute nothing
-    return (p / p.sum(), q / q.sum()), lambda out: {"value": as_data(out)}
+    return (p / p.sum(), q / q.sum()), lambda out: {"value": returned_number(out, "return JS as a Python float")}
 
 
 def frechet_probe(seed: int, d: int = 4):
@@ -269,6 +270,7 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
     "wasserstein_1d": [
         ("random", "W1 of two random samples", w1_probe),
         ("swapped", "symmetry", lambda s: w1_probe(s, swap=True)),
+        ("column", "[not-flattened] samples of shape (n, 1)", lambda s: w1_probe(s + 1, column=True)),
         ("one-point", "a single point each", lambda s: ((torch.tensor([1.0]), torch.tensor([4.0 + s % 7])),
                                                          lambda out: {"value": as_data(out)})),
         ("unequal-sizes", "[no-size-check] samples of 3 and 4 points must raise ValueError", w1_unequal),

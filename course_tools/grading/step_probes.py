@@ -7,12 +7,10 @@ Torch only; used by :mod:`.probes` (its table) and, through it, by the judge and
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
-from .probe_kit import random_mlp, seeded
+from .probe_kit import random_mlp, returned_number, seeded
 
 __all__ = ["PlainSGD", "STEP_LR", "clip_step_probe", "generator_step_probe", "gp_step_probe"]
 
@@ -70,14 +68,6 @@ def _vector(values: torch.Tensor, hint: str, alternatives=()) -> dict:
                                            for b, why, v in alternatives]}
 
 
-def _returned(out, hint: str, alternatives=()) -> dict:
-    """A step's return value: a Python (or NumPy) real number, never a tensor."""
-    alts = [[b, why, [float(v)]] for b, why, v in alternatives]
-    if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        return {"type": "float", "shape": [], "values": [float(out)], "hint": hint, "alternatives": alts}
-    return {"type": "tensor" if torch.is_tensor(out) else type(out).__name__, "hint": hint}
-
-
 def _flag(ok: bool, hint: str) -> dict:
     return {"type": "flag", "values": [float(bool(ok))], "hint": hint}
 
@@ -132,7 +122,7 @@ def _critic_step_obs(out, critic, params, before, real, fake_points, g, estimate
     return {
         "update": _vector(moved, _STEP_HINT.format(penalty=penalty),
                           [*((b, w, -STEP_LR * v) for b, w, v in alts), *moves]),
-        "returned": _returned(out, _RETURN, [
+        "returned": returned_number(out, _RETURN, [
             *extra_value, ("returns-loss-not-estimate", "that is the loss, minus the estimate", -estimate),
             ("value-after-step", "that is the estimate after the update", after)]),
     }
@@ -267,7 +257,7 @@ def generator_step_probe(seed: int, stale: bool = False):
                                      "generator may move in its step", []),
             "update": _vector(_flat(g_params) - g_before, "the generator must move by exactly one optimizer.step() "
                               "on the gradients of -mean D(G(z))", [(b, w, -STEP_LR * v) for b, w, v in alts]),
-            "returned": _returned(out, "return the loss -mean D(G(z)) from before the step, as a Python float", [
+            "returned": returned_number(out, "return the loss -mean D(G(z)) from before the step, as a Python float", [
                 ("generator-loss-sign", "that is mean D(G(z)), the loss with the wrong sign", -loss),
                 ("value-after-step", "that is the loss after the update", after)]),
         }

@@ -118,7 +118,7 @@ ENTRIES: list[Bug] = [
         "After the call, the tensors passed in are sorted, detached or otherwise different.",
         "A function that changes its inputs in place surprises every caller: the samples of a later cell come "
         "back sorted, or the caller's tensor is cut from its graph. NumPy's ndarray.sort() on a .numpy() view "
-        "and Tensor.sort_-style in-place calls are the usual culprits.",
+        "and in-place writes such as x[:] = ... or x.copy_(...) are the usual culprits.",
         "Work on copies or out-of-place results: torch.sort(x).values, np.sort(a), x.detach() (a new tensor).",
         PRACTICE,
         ("wasserstein_1d", "per_sample_grad_norms"),

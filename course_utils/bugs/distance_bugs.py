@@ -37,6 +37,16 @@ ENTRIES: list[Bug] = [
         W1,
     ),
     Bug(
+        "not-flattened",
+        "Samples of shape (n, 1) sorted along the wrong axis",
+        "Right for 1-D tensors, wrong for samples of shape (n, 1): the result is that of unsorted samples.",
+        "torch.sort sorts along the last dimension, which has size 1 for a column of n values, so nothing is "
+        "sorted and the points are paired in their given order.",
+        "Flatten both samples first: `x = x.flatten()` (or `x.reshape(-1)`), then sort.",
+        PRACTICE,
+        W1,
+    ),
+    Bug(
         "w2-instead-of-w1",
         "Squared differences (W2) instead of absolute ones",
         "The result is mean((xs - ys) ** 2) or its square root.",

@@ -150,6 +150,16 @@ ENTRIES: list[Bug] = [
         ("clip_weights_", "clip_critic_step"),
     ),
     Bug(
+        "clip-returns-value",
+        "The in-place clip returns something",
+        "clip_weights_ clips correctly but returns a value (often the critic) instead of None.",
+        "The exercise (and its test) asks for None: a returned model invites `critic = clip_weights_(critic, c)`, "
+        "which reads as if a new, clipped model were made and hides that the clipping happened in place.",
+        "End the function without a `return` (or with a bare `return`).",
+        PRACTICE,
+        CLIP,
+    ),
+    Bug(
         "clip-scales",
         "c used as a scale, not a bound",
         "Parameters inside [-c, c] changed too: they were multiplied or normalised.",

@@ -10,12 +10,13 @@ ENTRIES: list[Bug] = [
     # ------------------------------------------------------------------ training steps (notebooks 03 and 07)
     Bug(
         "returns-tensor-not-float",
-        "The step returns a tensor",
-        "The step's return value is a tensor, not a Python float.",
-        "A loss tensor carries its graph; collecting one per step to plot keeps every step's graph in memory.",
+        "A tensor returned where the exercise asks for a Python float",
+        "The return value is a tensor, not a Python float.",
+        "A loss tensor carries its graph; collecting one per step to plot keeps every step's graph in memory. "
+        "Where the contract says float, code that formats, compares or stores the result expects one.",
         "Return `float(value)` or `value.item()`.",
         PRACTICE,
-        STEPS,
+        (*STEPS, "js_divergence"),
     ),
     Bug(
         "missing-zero-grad",

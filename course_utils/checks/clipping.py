@@ -52,7 +52,7 @@ def _clip_body(fn: Callable) -> str:
         before = [p.detach().clone() for p in critic.parameters()]
         grads_before = [p.grad.clone() for p in critic.parameters()]
         objects = [id(p) for p in critic.parameters()]
-        call_learner(name, fn, critic, c)
+        returned = call_learner(name, fn, critic, c)
         params = list(critic.parameters())
         setting = f"With c = {c:g}"
         if [id(p) for p in params] != objects:
@@ -65,6 +65,12 @@ def _clip_body(fn: Callable) -> str:
         expected = [b.clamp(-c, c) for b in before]
         ok = [_same(a, e) for a, e in zip(after, expected, strict=True)]
         if all(ok):
+            if returned is not None:
+                raise Finding(
+                    "clip-returns-value",
+                    f"{setting}, every parameter was clipped in place, but {name} returned a "
+                    f"{type(returned).__name__} instead of None.",
+                )
             continue
         unchanged = [_same(a, b) for a, b in zip(after, before, strict=True)]
         if all(unchanged):
@@ -115,5 +121,6 @@ def check_clip_weights(fn: Callable) -> CheckResult:
             "every parameter equals clamp(p, -c, c) afterwards, for c = 0.05 and c = 0.3",
             "the same parameter objects are modified in place (the optimiser still sees them)",
             "values already inside [-c, c] are left alone; nested layers and biases are clipped",
+            "returns None",
         ],
     )

@@ -184,6 +184,9 @@ EXCEPTION_BUGS: dict[str, list[tuple[str, str]]] = {
     "critic_loss": [("should be between 0 and 1", "gan-loss")],
     "generator_loss": [("should be between 0 and 1", "gan-loss")],
     "clip_weights_": [("leaf Variable that requires grad is being used in an in-place", "clip-needs-no-grad")],
+    # fake.requires_grad_(False) on a generator's output (not a leaf): detach it instead
+    "clip_critic_step": [("only change requires_grad flags of leaf variables", "fake-not-detached")],
+    "gp_critic_step": [("only change requires_grad flags of leaf variables", "fake-not-detached")],
 }
 
 

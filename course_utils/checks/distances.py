@@ -34,8 +34,8 @@ def _w1_body(fn: Callable) -> str:
             raise Finding(
                 "input-modified",
                 f"For samples of {len(x)} points, your function changed the caller's tensors (they came back "
-                "sorted or otherwise altered): an in-place sort such as x.sort_()... or NumPy's ndarray.sort() "
-                "on a .numpy() view.",
+                "sorted or otherwise altered): NumPy's ndarray.sort() on a .numpy() view, or an in-place write "
+                "such as x[:] = ... or x.copy_(...).",
             )
         xs, ys = torch.sort(x.double()).values, torch.sort(y.double()).values
         correct = float((xs - ys).abs().mean())
@@ -56,6 +56,22 @@ def _w1_body(fn: Callable) -> str:
             if close(value, float(target)):
                 raise Finding(bug_id, f"{setting}, W1 is {fmt(correct)}, but yours is {fmt(value)} = {formula}.")
         raise Finding("wrong-value", f"{setting}, W1 is {fmt(correct)}, but yours is {fmt(value)}.")
+    if not isinstance(result, torch.Tensor):
+        raise Finding(
+            "wrong-type",
+            f"{name} returned the right number as a {type(result).__name__}; the exercise asks for a scalar tensor "
+            "(the course uses it in tensor code).",
+        )
+    x, y = probes[0]
+    column = as_number(name, call_learner(name, fn, x[:, None].clone(), y[:, None].clone()))
+    correct = float((torch.sort(x).values - torch.sort(y).values).abs().mean())
+    if not close(column, correct):
+        bug_id = "not-flattened" if close(column, float((x - y).abs().mean())) else "wrong-value"
+        raise Finding(
+            bug_id,
+            f"For the same {len(x)} points given as columns of shape ({len(x)}, 1), W1 is {fmt(correct)}, but yours "
+            f"is {fmt(column)} (1-D tensors gave the right answer).",
+        )
     x, y = torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.0, 1.0])
     try:
         result = fn(x, y)
@@ -85,6 +101,7 @@ def check_wasserstein_1d(fn: Callable) -> CheckResult:
         _w1_body,
         [
             "exact W1 on two small hand-made samples (one pair with equal means) and on 200 random points",
+            "a scalar tensor, also for samples of shape (n, 1)",
             "the caller's tensors are left unchanged",
             "samples of different sizes raise ValueError",
         ],
@@ -110,11 +127,23 @@ def _js_body(fn: Callable) -> str:
     for kind in ("numpy", "torch"):
         for what, p, q in probes:
             args = (p.copy(), q.copy()) if kind == "numpy" else (torch.tensor(p), torch.tensor(q))
-            value = as_number(name, call_learner(name, fn, *args))
+            result = call_learner(name, fn, *args)
+            value = as_number(name, result)
             m = (p + q) / 2
             correct = 0.5 * _kl(p, m) + 0.5 * _kl(q, m)
             setting = f"For {what} given as {'NumPy arrays' if kind == 'numpy' else 'tensors'} (p = {p.tolist()}, q = {q.tolist()})"
             if close(value, correct, atol=1e-6):
+                if isinstance(result, torch.Tensor):
+                    raise Finding(
+                        "returns-tensor-not-float",
+                        f"{setting}, your value is right but it is a tensor; the exercise asks for a Python float.",
+                    )
+                if isinstance(result, bool) or not isinstance(result, float):
+                    raise Finding(
+                        "wrong-type",
+                        f"{setting}, your value is right but it is a {type(result).__name__}; the exercise asks for a "
+                        "Python float: return float(...).",
+                    )
                 continue
             if not math.isfinite(value):
                 raise Finding(
@@ -156,6 +185,7 @@ def check_js_divergence(fn: Callable) -> CheckResult:
             "matches the exact JS divergence on 4 pairs of distributions, as NumPy arrays and as tensors",
             "disjoint supports give log 2 = 0.693; identical distributions give 0",
             "outcomes with zero probability contribute nothing (0 log 0 = 0)",
+            "the result is a Python float",
         ],
     )
 
