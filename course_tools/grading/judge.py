@@ -91,7 +91,10 @@ def _compare_one(key: str, got, want) -> str:
             if wkind == "flag":
                 return {"same_objects": "parameters must be changed in place and stay trainable leaves",
                         "inputs_kept": "the inputs must not be changed", "input_kept": "the input must be left unchanged",
-                        "returns_tensor": "return a scalar tensor, not a Python number"}.get(key, key)
+                        "returns_tensor": "return a scalar tensor, not a Python number",
+                        "weights_grad_untouched": "[backward-for-input-gradient] the critic's weights got a .grad: take "
+                        "the input gradient with torch.autograd.grad(..., create_graph=True), not .backward()"
+                        }.get(key, key)
             return f"{key}: got {_show(g or [])}, expected {_show(want['values'])}"
     return ""
 

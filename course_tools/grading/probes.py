@@ -45,9 +45,35 @@ def gp_same_points(seed: int, images: bool = False):
     params = list(critic.parameters())
 
     def observe(out):
-        return {"value": as_data(out), "d_weights": grads_data(out, params)}
+        untouched = weights_grad_untouched(critic)  # before grads_data: it uses autograd.grad, which fills no .grad
+        return {"value": as_data(out), "d_weights": grads_data(out, params), "weights_grad_untouched": untouched}
 
     return (critic, x.clone(), x.clone()), observe
+
+
+def gp_zero_critic(seed: int):
+    """A critic with all weights zero: its input gradient is 0 everywhere, where a bare ``sqrt`` of the
+    squared norm has an infinite derivative, so the penalty's gradient with respect to the weights is nan.
+    The course's norm (or ``sqrt(... + eps)``) gives a finite one."""
+    gen = seeded(seed)
+    critic = nn.Linear(2, 1)
+    with torch.no_grad():
+        critic.weight.zero_()
+        critic.bias.zero_()
+    real, fake = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
+    params = list(critic.parameters())
+    hint = ("[sqrt-without-epsilon] the penalty's gradient is not finite where the critic's input gradient is 0: "
+            "use torch.linalg.vector_norm (or sqrt(sum of squares + 1e-12))")
+
+    def observe(out):
+        return {"value": as_data(out), "d_weights": {**grads_data(out, params), "hint": hint}}
+
+    return (critic, real, fake), observe
+
+
+def weights_grad_untouched(net: nn.Module) -> dict:
+    """A flag: no parameter of ``net`` has a ``.grad`` (the input gradient was not taken with ``.backward()``)."""
+    return {"type": "flag", "values": [float(all(p.grad is None for p in net.parameters()))]}
 
 
 class Quadratic(nn.Module):
@@ -168,7 +194,8 @@ def norms_mlp(seed: int):
 
     def observe(out):
         kept = torch.equal(x, x0) and not x.requires_grad
-        return {"value": as_data(out), "input_kept": {"type": "flag", "values": [float(kept)]}}
+        return {"value": as_data(out), "input_kept": {"type": "flag", "values": [float(kept)]},
+                "weights_grad_untouched": weights_grad_untouched(net)}
 
     return (net, x), observe
 
@@ -234,6 +261,7 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
         ("same-points-images", "the same on image-shaped inputs (norm over C, H, W)",
          lambda s: gp_same_points(s, images=True)),
         ("alpha", f"where the interpolates lie ({ALPHA_SAMPLES} calls): alpha ~ U(0, 1), one per sample", gp_alpha),
+        ("zero-critic", "a critic with zero weights: the penalty's gradient must stay finite", gp_zero_critic),
     ],
     "one_sided_penalty": [
         ("same-points", "value and weight gradient on a non-linear critic (real == fake)", gp_same_points),
@@ -303,6 +331,8 @@ PROBES: dict[str, list[tuple[str, str, Callable]]] = {
         ("update", "the generator's update and loss, the critic left as it was found", generator_step_probe),
         ("stale-grads", "the same with old gradients left in the generator's .grad",
          lambda s: generator_step_probe(s + 1, stale=True)),
+        ("frozen-layer", "a critic with one parameter frozen by the caller: every requires_grad flag as found",
+         lambda s: generator_step_probe(s + 2, frozen=True)),
     ],
 }
 

@@ -227,12 +227,16 @@ def gp_step_probe(seed: int, mode: str = "linear"):
     return (critic, PlainSGD(params), real.clone(), fake, lam), observe
 
 
-def generator_step_probe(seed: int, stale: bool = False):
+def generator_step_probe(seed: int, stale: bool = False, frozen: bool = False):
     """One ``generator_step``: the generator's update and loss, and the critic left as it was found
-    (same values, still trainable). ``stale`` puts junk in the generator's .grad beforehand."""
+    (same values, same ``requires_grad`` flags). ``stale`` puts junk in the generator's .grad beforehand;
+    ``frozen`` hands over a critic whose first bias the caller froze (it must stay frozen)."""
     gen = seeded(seed)
     generator = _small_generator(gen)
     critic = random_mlp(gen, 2, width=8)
+    if frozen:
+        critic[0].bias.requires_grad_(False)
+    flags_before = [p.requires_grad for p in critic.parameters()]
     z = torch.randn(16, 3, generator=gen)
     g_params, c_params = list(generator.parameters()), list(critic.parameters())
     g_before = _flat(g_params)
@@ -250,9 +254,12 @@ def generator_step_probe(seed: int, stale: bool = False):
         with torch.no_grad():
             after = float(-critic(generator(z)).mean())
         return {
-            "critic_trainable": _flag(all(p.requires_grad for p in critic.parameters()),
-                                      "[critic-left-frozen] after the step the critic's parameters no longer require "
-                                      "grad: if you freeze it, restore requires_grad afterwards"),
+            "critic_trainable": _flag(
+                [p.requires_grad for p in critic.parameters()] == flags_before,
+                "[critic-flags-not-restored] a critic parameter the caller had frozen requires grad after the step: "
+                "restore each flag as you found it" if frozen else
+                "[critic-left-frozen] after the step the critic's parameters no longer require "
+                "grad: if you freeze it, restore requires_grad afterwards"),
             "critic_params": _vector(_flat(c_params), "[critic-changed] the critic's parameters changed: only the "
                                      "generator may move in its step", []),
             "update": _vector(_flat(g_params) - g_before, "the generator must move by exactly one optimizer.step() "

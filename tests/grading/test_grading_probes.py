@@ -86,13 +86,15 @@ def gp_step_torch_func_penalty(critic, optimizer, real, fake, lambda_gp):
 
 
 def generator_step_module_freeze(generator, critic, optimizer, z):
-    """critic.requires_grad_(False/True) around the step; generator.zero_grad(set_to_none=False)."""
+    """The critic frozen around the step, each flag restored as found; generator.zero_grad(set_to_none=False)."""
+    flags = [p.requires_grad for p in critic.parameters()]
     critic.requires_grad_(False)
     generator.zero_grad(set_to_none=False)
     loss = -critic(generator(z)).mean()
     loss.backward()
     optimizer.step()
-    critic.requires_grad_(True)
+    for p, flag in zip(critic.parameters(), flags, strict=True):
+        p.requires_grad_(flag)
     return np.float32(loss.item())
 
 
