@@ -19,13 +19,12 @@ import torch
 from . import settings
 
 __all__ = [
-    "QUICK_ENV_VAR", "TRAIN_IMAGES_ENV_VAR", "DEVICE_ENV_VAR", "THREADS_ENV_VAR", "env_flag", "quick_mode", "pick",
+    "QUICK_ENV_VAR", "DEVICE_ENV_VAR", "THREADS_ENV_VAR", "env_flag", "quick_mode", "pick",
     "in_colab", "get_device", "seed_everything", "default_num_threads", "configure_threads", "Environment", "setup",
 ]
 
 #: The settings this module reads (names and parsing live in :mod:`course_utils.settings`).
 QUICK_ENV_VAR = settings.QUICK
-TRAIN_IMAGES_ENV_VAR = settings.TRAIN_IMAGES
 DEVICE_ENV_VAR = settings.DEVICE
 THREADS_ENV_VAR = settings.THREADS
 

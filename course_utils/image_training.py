@@ -34,7 +34,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import image_data
-from .env import TRAIN_IMAGES_ENV_VAR, env_flag, get_device
+from .env import get_device
 from .image_models import DCGANCritic, DCGANGenerator
 from .image_plots import save_grid, show_grid
 from .image_precision import Amp, amp_gradient_penalty, autocast, backward_and_step, make_scaler, resolve_amp
@@ -43,20 +43,9 @@ from .training import History
 
 __all__ = ["PRETRAINED", "ImageHistory", "ImageTrainConfig", "ImageWGANGP", "amp_gradient_penalty",
            "export_pretrained", "hardware_summary", "load_pretrained", "main", "seconds_until_utc", "show_grid",
-           "train_from_scratch", "update_ema"]
+           "update_ema"]
 
 PRETRAINED = image_data.REPO_DATA / "wgan_gp_fashion.pt"
-
-
-def train_from_scratch(device: torch.device) -> bool:
-    """Whether notebook 08 should train its own generator rather than load the shipped one.
-
-    True on a CUDA GPU or when ``WGAN_COURSE_TRAIN_IMAGES=1``; otherwise the notebook loads
-    ``data/wgan_gp_fashion.pt`` (a CPU needs far longer for the thousands of steps it takes).
-    Not called in a notebook.
-    """
-    return device.type == "cuda" or env_flag(TRAIN_IMAGES_ENV_VAR, on="train from scratch",
-                                             off="load the shipped generator")
 
 
 @dataclass

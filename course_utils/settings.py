@@ -17,13 +17,12 @@ import sys
 from dataclasses import dataclass, field
 
 __all__ = [
-    "PREFIX", "QUICK", "TRAIN_IMAGES", "DEVICE", "THREADS", "DATA", "DOWNLOAD", "STATIC_WIDGETS", "REPO",
+    "PREFIX", "QUICK", "DEVICE", "THREADS", "DATA", "DOWNLOAD", "STATIC_WIDGETS", "REPO",
     "Setting", "SETTINGS", "read", "flag", "raw", "unknown", "table", "main",
 ]
 
 PREFIX = "WGAN_COURSE_"
 QUICK = "WGAN_COURSE_QUICK"
-TRAIN_IMAGES = "WGAN_COURSE_TRAIN_IMAGES"
 DEVICE = "WGAN_COURSE_DEVICE"
 THREADS = "WGAN_COURSE_THREADS"
 DATA = "WGAN_COURSE_DATA"
@@ -53,9 +52,6 @@ class Setting:
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting(QUICK, "flag", "1", "quick mode: shorter training loops (CI uses it); every assertion still holds; "
             "sliders are replaced by fixed figures", default=False, on="quick mode", off="full mode"),
-    Setting(TRAIN_IMAGES, "flag", "1", "notebook 08 trains its image GAN from scratch even on a CPU (default: only "
-            "on a CUDA GPU; on a CPU it loads the shipped generator)", default=False,
-            on="train from scratch", off="load the shipped generator"),
     Setting(DEVICE, "device", "cpu", "force a device (`cpu`, `cuda`, `cuda:N`, `mps`); default: the best available"),
     Setting(THREADS, "count", "2", "CPU threads for torch; default 1 on machines with fewer than 4 cores, else half "
             "the cores (at most 8). On a 2-core machine with nothing else running, `2` is about 1.5x faster"),

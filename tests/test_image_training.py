@@ -140,19 +140,6 @@ def test_fp16_needs_cuda():
         ImageWGANGP(ImageTrainConfig(amp="fp16"), device="cpu", train_images=_data()[0], heldout_images=_data()[1])
 
 
-def test_train_from_scratch_on_cuda_or_when_asked(monkeypatch):
-    from course_utils.env import TRAIN_IMAGES_ENV_VAR
-    from course_utils.image_training import train_from_scratch
-
-    monkeypatch.delenv(TRAIN_IMAGES_ENV_VAR, raising=False)
-    assert train_from_scratch(torch.device("cuda")) and not train_from_scratch(torch.device("cpu"))
-    monkeypatch.setenv(TRAIN_IMAGES_ENV_VAR, "1")
-    assert train_from_scratch(torch.device("cpu"))
-    monkeypatch.setenv(TRAIN_IMAGES_ENV_VAR, "later")
-    with pytest.raises(ValueError, match="WGAN_COURSE_TRAIN_IMAGES"):
-        train_from_scratch(torch.device("cpu"))
-
-
 def test_auto_precision_uses_native_bf16_only(monkeypatch):
     """A T4 (capability 7.5, bf16 only emulated) gets fp16 + GradScaler; an A100 (8.0) gets bf16."""
     from course_utils import image_training as it
