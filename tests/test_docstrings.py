@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import importlib.util
 import inspect
 import json
 import pkgutil
@@ -65,7 +64,7 @@ def _calls_by_notebook() -> dict[str, set[tuple[str, str]]]:
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
                 for a in node.names:
                     full = f"{node.module}.{a.name}"
-                    if importlib.util.find_spec(full.split(".")[0]) and _is_module(full):
+                    if _is_module(full):
                         aliases[a.asname or a.name] = full
                     else:
                         names.add((node.module, a.name))
@@ -99,18 +98,23 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def _notebooks_calling(obj: object) -> list[str]:
-    found = []
+@cache
+def _called_objects() -> dict[str, set[int]]:
+    """Notebook number -> the ids of the course objects its code refers to (and of what they wrap)."""
+    found: dict[str, set[int]] = {}
     for number, names in _calls_by_notebook().items():
+        ids = found[number] = set()
         for module, attr in names:
             try:
                 target = getattr(importlib.import_module(module), attr)
             except (ImportError, AttributeError):
                 continue
-            if target is obj or getattr(target, "__wrapped__", None) is obj:
-                found.append(number)
-                break
+            ids |= {id(target), id(getattr(target, "__wrapped__", target))}
     return found
+
+
+def _notebooks_calling(obj: object) -> list[str]:
+    return [number for number, ids in _called_objects().items() if id(obj) in ids]
 
 
 def _claimed(doc: str) -> list[str] | None:
@@ -147,9 +151,13 @@ def test_docstring_says_truly_where_it_is_used(module, name, obj):
     assert not unused, f"{module}.{name}: docstring names notebook(s) {unused}, which never mention {name}"
 
 
+@cache
+def _notebook_text(number: str) -> str:
+    return next(p for p in NOTEBOOKS if p.name.startswith(number)).read_text()
+
+
 def _mentioned(number: str, name: str) -> bool:
-    path = next(p for p in NOTEBOOKS if p.name.startswith(number))
-    return re.search(rf"\b{re.escape(name)}\b", path.read_text()) is not None
+    return re.search(rf"\b{re.escape(name)}\b", _notebook_text(number)) is not None
 
 
 def test_the_usage_finder_sees_aliases_and_from_imports():
