@@ -79,12 +79,15 @@ def _kept(stmt: ast.stmt) -> bool:
     return False
 
 
+def _targets(stmt: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+
+
 def _global_with_call(stmt: ast.stmt, names: set[str]) -> bool:
     """``NAME = <expression with a call>`` at the top of a cell, not rebinding an exercise (a candidate)."""
     if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or not _has_call(stmt.value):
         return False
-    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-    return all(isinstance(t, ast.Name) and t.id not in names for t in targets)
+    return all(isinstance(t, ast.Name) and t.id not in names for t in _targets(stmt))
 
 
 def _free_names(node: ast.AST) -> set[str]:
@@ -103,25 +106,21 @@ def _needed_only(kept: list[tuple[int, ast.stmt]]) -> list[tuple[int, ast.stmt]]
     learner's function works in the sandbox; ``history = train(...)`` is dropped, since no
     definition needs it (a training loop run while grading would only cost time).
     """
-    with_call = [(i, s) for i, s in kept if isinstance(s, (ast.Assign, ast.AnnAssign)) and _has_call(s.value)]
+    pending = {id(s): s for _, s in kept if not _kept(s)}  # the NAME = <call> candidates
     needed: set[str] = set()
     for _, s in kept:
-        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            needed |= _free_names(s)
-        elif isinstance(s, (ast.Assign, ast.AnnAssign)) and not any(s is w for _, w in with_call):
-            needed |= _free_names(s.value)
+        if id(s) not in pending:
+            needed |= _free_names(s.value if isinstance(s, (ast.Assign, ast.AnnAssign)) else s)
     chosen: set[int] = set()
     grown = True
     while grown:  # a needed constant may itself need another one: LOG2 = log(TWO)
         grown = False
-        for i, (_, s) in enumerate(with_call):
-            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
-            if i not in chosen and any(t.id in needed for t in targets):
-                chosen.add(i)
+        for key, s in pending.items():
+            if key not in chosen and any(t.id in needed for t in _targets(s)):
+                chosen.add(key)
                 needed |= _free_names(s.value)
                 grown = True
-    keep_ids = {id(s) for i, (_, s) in enumerate(with_call) if i in chosen}
-    return [(i, s) for i, s in kept if not any(s is w for _, w in with_call) or id(s) in keep_ids]
+    return [(i, s) for i, s in kept if id(s) not in pending or id(s) in chosen]
 
 
 def extract(cells: list[tuple[int, str]], names: set[str] | None = None) -> Extracted:
@@ -160,7 +159,7 @@ def extract(cells: list[tuple[int, str]], names: set[str] | None = None) -> Extr
                 continue
             stmt.names = kept_aliases
         elif names and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            targets = _targets(stmt)
             if any(isinstance(t, ast.Name) and t.id in names for t in targets):
                 out.defined[ast.unparse(targets[0])] = "assigned"
         out.chunks.append({"cell": index, "source": ast.unparse(stmt)})

@@ -71,14 +71,14 @@ def main() -> int:
     for chunk in job["chunks"]:
         # A global a function needs (``LOG2 = math.log(2.0)``) is computed here; one that takes longer than
         # ASSIGNMENT_S is stopped, so it can cost only the exercises that need it, never the whole submission.
-        limit = ASSIGNMENT_S if _is_assignment(chunk["source"]) else 0
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        assignment = _is_assignment(chunk["source"])
+        signal.setitimer(signal.ITIMER_REAL, ASSIGNMENT_S if assignment else 0)
         try:
             exec(compile(chunk["source"], f"<cell {chunk['cell']}>", "exec"), ns)  # noqa: S102 - sandboxed
         except BaseException as exc:  # noqa: BLE001 - recorded, the next definition still runs
             # A constant that refers to what only a full run creates (``N = len(history)``) fails here
             # harmlessly; it is not reported (a function that needs it fails its probes, named there).
-            if not _is_assignment(chunk["source"]):
+            if not assignment:
                 errors.append(f"cell {chunk['cell']}: {type(exc).__name__}: {str(exc)[:400]}")
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
