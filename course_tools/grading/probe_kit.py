@@ -11,7 +11,7 @@ import numbers
 import torch
 from torch import nn
 
-__all__ = ["Call", "Many", "Observation", "as_data", "grads_data", "random_mlp", "returned_number", "seeded"]
+__all__ = ["Call", "Many", "Observation", "as_data", "flag", "grads_data", "flag", "random_mlp", "returned_number", "seeded"]
 
 #: What a probe reports: ``{name: data}``, JSON-ready.
 Observation = dict
@@ -55,6 +55,11 @@ def grads_data(out, inputs: list[torch.Tensor]) -> dict:
     except RuntimeError as exc:
         return {"type": "error", "message": str(exc).splitlines()[0][:200]}
     return {"type": "grads", "values": [[] if g is None else g.detach().double().flatten().tolist() for g in grads]}
+
+
+def flag(ok: bool, hint: str | None = None) -> dict:
+    """A yes/no observation; with ``hint``, the words the feedback gives when it differs from the reference's."""
+    return {"type": "flag", "values": [float(bool(ok))]} | ({"hint": hint} if hint is not None else {})
 
 
 def returned_number(out, hint: str, alternatives=()) -> dict:

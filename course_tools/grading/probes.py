@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .probe_kit import Call, Many, Observation, as_data, grads_data, random_mlp, returned_number, seeded
+from .probe_kit import Call, Many, Observation, as_data, flag, grads_data, random_mlp, returned_number, seeded
 from .step_probes import STEP_LR, PlainSGD, clip_step_probe, generator_step_probe, gp_step_probe
 
 __all__ = ["ALPHA_SAMPLES", "BATCH", "BATCH_CALLS", "PROBES", "Call", "STEP_LR", "Many", "Observation", "PlainSGD",
@@ -73,7 +73,7 @@ def gp_zero_critic(seed: int):
 
 def weights_grad_untouched(net: nn.Module) -> dict:
     """A flag: no parameter of ``net`` has a ``.grad`` (the input gradient was not taken with ``.backward()``)."""
-    return {"type": "flag", "values": [float(all(p.grad is None for p in net.parameters()))]}
+    return flag(all(p.grad is None for p in net.parameters()))
 
 
 class Quadratic(nn.Module):
@@ -156,7 +156,7 @@ def clip_probe(seed: int):
         same = len(now) == len(params) and all(a is b for a, b in zip(now, params, strict=False))
         leaves = all(p.requires_grad and p.grad_fn is None for p in now)
         return {"returned": as_data(out), "params": as_data(torch.cat([p.detach().flatten() for p in now])),
-                "same_objects": {"type": "flag", "values": [float(same and leaves)]}}
+                "same_objects": flag(same and leaves)}
 
     return (net, c), observe
 
@@ -173,8 +173,8 @@ def w1_probe(seed: int, column: bool = False, swap: bool = False, n: int = 300):
 
     def observe(out):
         kept = torch.equal(u, before[0]) and torch.equal(v, before[1])
-        return {"value": as_data(out), "inputs_kept": {"type": "flag", "values": [float(kept)]},
-                "returns_tensor": {"type": "flag", "values": [float(torch.is_tensor(out))]}}
+        return {"value": as_data(out), "inputs_kept": flag(kept),
+                "returns_tensor": flag(torch.is_tensor(out))}
 
     return (u, v), observe
 
@@ -194,7 +194,7 @@ def norms_mlp(seed: int):
 
     def observe(out):
         kept = torch.equal(x, x0) and not x.requires_grad
-        return {"value": as_data(out), "input_kept": {"type": "flag", "values": [float(kept)]},
+        return {"value": as_data(out), "input_kept": flag(kept),
                 "weights_grad_untouched": weights_grad_untouched(net)}
 
     return (net, x), observe

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .probe_kit import random_mlp, returned_number, seeded
+from .probe_kit import flag, random_mlp, returned_number, seeded
 
 __all__ = ["PlainSGD", "STEP_LR", "clip_step_probe", "generator_step_probe", "gp_step_probe"]
 
@@ -66,10 +66,6 @@ def _vector(values: torch.Tensor, hint: str, alternatives=()) -> dict:
     return {"type": "tensor", "shape": [int(values.numel())], "values": values.double().flatten().tolist(),
             "hint": hint, "alternatives": [[b, why, torch.as_tensor(v).double().flatten().tolist()]
                                            for b, why, v in alternatives]}
-
-
-def _flag(ok: bool, hint: str) -> dict:
-    return {"type": "flag", "values": [float(bool(ok))], "hint": hint}
 
 
 def _junk_grads(params: list[torch.Tensor], gen: torch.Generator) -> torch.Tensor:
@@ -156,7 +152,7 @@ def clip_step_probe(seed: int, mode: str = "step"):
 
     def observe(out):
         if mode != "clip":
-            obs = {"generator_untouched": _flag(_no_grad_on(generator), _DETACH)} if mode == "graph" else {}
+            obs = {"generator_untouched": flag(_no_grad_on(generator), _DETACH)} if mode == "graph" else {}
             stepped = before - STEP_LR * g
             return {**obs, **_critic_step_obs(out, critic, params, before, real, fake_points, g, estimate, junk,
                                               [(*_SWAPPED, -g)], moves=[(*_PAPER_C, stepped.clamp(-0.01, 0.01) - before)])}
@@ -211,7 +207,7 @@ def gp_step_probe(seed: int, mode: str = "linear"):
     fake = generator(z) if mode == "graph" else fake_points.clone()
 
     def observe(out):
-        obs = {"generator_untouched": _flag(_no_grad_on(generator), _DETACH)} if mode == "graph" else {}
+        obs = {"generator_untouched": flag(_no_grad_on(generator), _DETACH)} if mode == "graph" else {}
         return {**obs, **_critic_step_obs(out, critic, params, before, real, fake_points, gw + lam * gp, estimate,
                                           junk, [
             ("penalty-sign", "the penalty was subtracted: the loss adds + lambda_gp * penalty", gw - lam * gp),
@@ -254,7 +250,7 @@ def generator_step_probe(seed: int, stale: bool = False, frozen: bool = False):
         with torch.no_grad():
             after = float(-critic(generator(z)).mean())
         return {
-            "critic_trainable": _flag(
+            "critic_trainable": flag(
                 [p.requires_grad for p in critic.parameters()] == flags_before,
                 "[critic-flags-not-restored] a critic parameter the caller had frozen requires grad after the step: "
                 "restore each flag as you found it" if frozen else
