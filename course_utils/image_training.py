@@ -64,6 +64,7 @@ class ImageTrainConfig:
     g_upsample: Literal["transposed", "nearest"] = "transposed"
     g_batchnorm: bool = True
     ema_decay: float = 0.0
+    lr_decay: tuple[int, int] | None = None
     critic_norm: Literal["none", "layernorm"] = "none"
     amp: Amp = "auto"
     data: Literal["subset", "full"] = "subset"
@@ -82,8 +83,20 @@ class ImageTrainConfig:
             raise ValueError("n_steps must be >= 0, n_critic >= 1 and batch_size >= 2")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1) (0 turns the average off), got {self.ema_decay}")
+        if self.lr_decay is not None:
+            self.lr_decay = tuple(int(s) for s in self.lr_decay)
+            if len(self.lr_decay) != 2 or not 0 <= self.lr_decay[0] < self.lr_decay[1]:
+                raise ValueError(f"lr_decay must be (first_step, last_step) with 0 <= first < last, got {self.lr_decay}")
         if self.amp not in ("auto", "off", "bf16", "fp16"):
             raise ValueError(f"amp must be 'auto', 'off', 'bf16' or 'fp16', got {self.amp!r}")
+
+    def learning_rate(self, step: int) -> float:
+        """``lr``, or with ``lr_decay = (a, b)`` a linear fall from ``lr`` at step ``a`` to 0 at step ``b``
+        (the authors' CIFAR-10 scripts decay linearly to 0 over the whole run)."""
+        if self.lr_decay is None or step <= self.lr_decay[0]:
+            return self.lr
+        a, b = self.lr_decay
+        return self.lr * max(0.0, (b - step) / (b - a))
 
     def models(self) -> tuple[DCGANGenerator, DCGANCritic]:
         return (DCGANGenerator(self.latent_dim, self.g_width, batchnorm=self.g_batchnorm, upsample=self.g_upsample),
@@ -214,6 +227,9 @@ class ImageWGANGP:
         bar = tqdm(total=n_steps, desc=f"WGAN-GP images ({self.device.type}, {self.mode})", disable=not progress,
                    mininterval=2.0)
         while self.step < end:
+            for opt in (self.opt_c, self.opt_g):
+                for group in opt.param_groups:
+                    group["lr"] = cfg.learning_rate(self.step)
             for _ in range(cfg.n_critic):
                 stats = self.critic_step()
             loss_g = self.generator_step()
@@ -405,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--g-upsample", choices=["transposed", "nearest"], default=defaults.g_upsample)
     tr.add_argument("--no-g-batchnorm", action="store_true", help="generator without BatchNorm")
     tr.add_argument("--ema-decay", type=float, default=defaults.ema_decay, help="0 turns the weight average off")
+    tr.add_argument("--lr-decay", type=int, nargs=2, metavar=("FIRST", "LAST"),
+                    help="fall linearly from --lr at step FIRST to 0 at step LAST (also when resuming)")
     tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
     tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
     tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
@@ -436,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             n_steps=args.steps, batch_size=args.batch_size, n_critic=args.n_critic, lambda_gp=args.lambda_gp,
             lr=args.lr, betas=tuple(args.betas), latent_dim=args.latent_dim, g_width=args.g_width,
             c_width=args.c_width, g_upsample=args.g_upsample, g_batchnorm=not args.no_g_batchnorm,
-            ema_decay=args.ema_decay, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
+            ema_decay=args.ema_decay, lr_decay=args.lr_decay, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
             checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, eval_every=args.eval_every,
         )
         trainer = ImageWGANGP(config, device=device, out_dir=args.out)
@@ -446,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         budget = min(budget or float("inf"), seconds_until_utc(args.stop_at))
     if args.keep_checkpoints:
         trainer.config.keep_checkpoints = True
+    if args.resume and args.lr_decay:
+        trainer.config.lr_decay = tuple(args.lr_decay)
+        print(f"learning rate: {trainer.config.lr:g} until step {args.lr_decay[0]}, then linearly to 0 at {args.lr_decay[1]}")
     trainer.train(args.steps, time_budget_s=budget)
     path = trainer.save(args.out / "checkpoint.pt")
     summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),

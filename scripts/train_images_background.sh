@@ -2,6 +2,7 @@
 # The long background run of the image recipe (issue 16): one torch thread, niced, resumable.
 # Run it again (same command) to continue from the last checkpoint; it stops by itself at STOP_AT (UTC).
 #   RUN_DIR=/work/runs/images/long STOP_AT=10:15 scripts/train_images_background.sh
+# LR_DECAY="FIRST LAST" makes the learning rate fall linearly to 0 between those steps (also on resume).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR=${RUN_DIR:-runs/images/long}
@@ -10,6 +11,10 @@ STEPS=${STEPS:-100000}
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p "$RUN_DIR"
 common=(--out "$RUN_DIR" --steps "$STEPS" --stop-at "$STOP_AT" --threads 1 --device cpu --keep-checkpoints)
+if [[ -n "${LR_DECAY:-}" ]]; then
+  read -r -a decay <<< "$LR_DECAY"
+  common+=(--lr-decay "${decay[@]}")
+fi
 if [[ -f "$RUN_DIR/checkpoint.pt" ]]; then
   exec nice -n 10 "$PY" -m course_utils.image_training train --resume "$RUN_DIR/checkpoint.pt" "${common[@]}"
 fi

@@ -893,58 +893,6 @@ def r1_fourth_power(critic, real):
     return _r1_grads(critic, real).flatten(1).pow(4).sum(dim=1).mean()
 
 
-# ---------------------------------------------------------------------------- frechet_distance
-
-
-def _fd_inputs(mu1, sigma1, mu2, sigma2):
-    return (
-        np.asarray(v.detach().numpy() if isinstance(v, torch.Tensor) else v, dtype=np.float64)
-        for v in (mu1, sigma1, mu2, sigma2)
-    )
-
-
-def _sqrtm(a):
-    return scipy.linalg.sqrtm(a)
-
-
-@buggy("frechet_distance", "complex-result")
-def fd_complex(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return complex(
-        ((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).astype(complex)) + 1e-12j
-    )
-
-
-@buggy("frechet_distance", "sqrt-elementwise")
-def fd_elementwise_sqrt(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * np.sqrt(np.abs(sigma1 @ sigma2))))
-
-
-@buggy("frechet_distance", "roots-multiplied-separately")
-def fd_product_of_roots(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * (_sqrtm(sigma1) @ _sqrtm(sigma2)).real))
-
-
-@buggy("frechet_distance", "mean-distance-not-squared")
-def fd_mean_norm(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return float(np.linalg.norm(mu1 - mu2) + np.trace(sigma1 + sigma2 - 2 * _sqrtm(sigma1 @ sigma2).real))
-
-
-@buggy("frechet_distance", "trace-term-factor")
-def fd_no_factor_two(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - _sqrtm(sigma1 @ sigma2).real))
-
-
-@buggy("frechet_distance", "wrong-value")
-def fd_means_only(mu1, sigma1, mu2, sigma2):
-    mu1, sigma1, mu2, sigma2 = _fd_inputs(mu1, sigma1, mu2, sigma2)
-    return float(((mu1 - mu2) ** 2).sum())
-
-
 # ---------------------------------------------------------------------------- js_divergence
 
 
@@ -1417,3 +1365,10 @@ def generator_step_twice(generator, critic, optimizer, z):
         loss.backward()
         optimizer.step()
     return loss.item()
+
+
+# ---------------------------------------------------------------------------- examples kept with their exercise
+# An exercise module (course_utils/exercises/<name>.py) may hold its own buggy versions, as (id, function) pairs.
+for _module in exercises.exercise_modules():
+    for _bug, _fn in getattr(_module, "BUGGY", []):
+        BUGGY.append(Buggy(_module.EXERCISE.name, _bug, _fn, _fn.__name__))

@@ -15,7 +15,7 @@ import scipy.stats
 import torch
 from torch import nn
 
-from course_utils import losses, metrics, steps
+from course_utils import exercises, losses, metrics, steps
 
 
 def _alpha_shape(x: torch.Tensor) -> tuple[int, ...]:
@@ -331,25 +331,6 @@ R1_PENALTY: dict[str, Callable] = {
 # ---------------------------------------------------------------------------- frechet_distance, js_divergence
 
 
-def fd_scipy_sqrtm(mu1, sigma1, mu2, sigma2) -> float:
-    mu1, mu2, sigma1, sigma2 = (np.asarray(v, dtype=np.float64) for v in (mu1, mu2, sigma1, sigma2))
-    covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(sigma1 + sigma2 - 2 * covmean.real))
-
-
-def fd_torch_eigvals(mu1, sigma1, mu2, sigma2) -> float:
-    mu1, mu2, sigma1, sigma2 = (torch.as_tensor(v, dtype=torch.float64) for v in (mu1, mu2, sigma1, sigma2))
-    roots = torch.linalg.eigvals(sigma1 @ sigma2).real.clamp(min=0).sqrt()
-    return (torch.sum((mu1 - mu2) ** 2) + torch.trace(sigma1) + torch.trace(sigma2) - 2 * roots.sum()).item()
-
-
-FRECHET_DISTANCE: dict[str, Callable] = {
-    "reference": metrics.frechet_distance,
-    "scipy_sqrtm": fd_scipy_sqrtm,
-    "torch_eigvals": fd_torch_eigvals,
-}
-
-
 def js_numpy_mask(p, q) -> float:
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     m = (p + q) / 2
@@ -493,10 +474,15 @@ CORRECT: dict[str, dict[str, Callable]] = {
         "per_sample_grad_norms": PER_SAMPLE_GRAD_NORMS,
         "one_sided_penalty": ONE_SIDED_PENALTY,
         "r1_penalty": R1_PENALTY,
-        "frechet_distance": FRECHET_DISTANCE,
         "js_divergence": JS_DIVERGENCE,
         "clip_critic_step": CLIP_CRITIC_STEP,
         "gp_critic_step": GP_CRITIC_STEP,
         "generator_step": GENERATOR_STEP,
     }.items()
 }
+
+# An exercise module (course_utils/exercises/<name>.py) may hold its own correct versions (CORRECT: style -> function).
+for _module in exercises.exercise_modules():
+    if hasattr(_module, "CORRECT"):
+        _name = _module.EXERCISE.name
+        CORRECT[_name] = {"reference": _unmarked(_module.EXERCISE.reference), **_module.CORRECT}

@@ -239,16 +239,48 @@ def test_missing_requires_grad_maps_the_real_error_message():
 
 def test_registry_has_one_record_per_exercise():
     public_checks = {getattr(checks, n) for n in checks.__all__ if n.startswith("check_")}
+    modules = exercises.exercise_modules()
+    assert [m.EXERCISE.name for m in modules] == [m.__name__.rsplit(".", 1)[1] for m in modules], "one module per exercise"
+    assert sorted(exercises.EXERCISES) == sorted(m.EXERCISE.name for m in modules)
     for name, ex in exercises.EXERCISES.items():
         assert ex.name == name and re.fullmatch(r"\d\d", ex.notebook), name
-        assert ex.check in public_checks, name
+        assert getattr(checks, ex.check.__name__) is ex.check, f"checks.{ex.check.__name__} does not find {name}'s check"
         assert callable(ex.reference), name
+        assert ex.spec.startswith(f"`{name}"), name
         assert ex.bugs == tuple(b.id for b in bugs.catalog(name).values() if not b.not_checked), name
         assert set(ex.bugs) <= set(bugs.BUGS), name
-    assert set(public_checks) == {ex.check for ex in exercises.EXERCISES.values()}, "every check has a record"
+    assert public_checks <= {ex.check for ex in exercises.EXERCISES.values()}, "every check has a record"
     with pytest.raises(KeyError, match="known"):
         exercises.get("no_such_exercise")
+    with pytest.raises(AttributeError, match="check_nothing"):
+        checks.check_nothing  # noqa: B018
     assert exercises.names("09") == ["one_sided_penalty", "r1_penalty"]
+
+
+def test_an_exercise_module_holds_its_check_catalog_entries_and_examples():
+    # frechet_distance is kept the way CONTRIBUTING.md asks a new exercise to be written: one module
+    from course_utils.exercises import frechet_distance as module
+
+    ex = exercises.get("frechet_distance")
+    assert module.EXERCISE is ex and ex.check is module.check_frechet_distance is checks.check_frechet_distance
+    own = {bug.id for bug in module.BUGS}
+    assert own and own <= set(ex.bugs) and all(bugs.get_bug(i).exercises == ("frechet_distance",) for i in own)
+    for shared in ("not-implemented", "raised-exception", *ex.shared_bugs):  # every exercise's, and the named ones
+        assert "frechet_distance" in bugs.get_bug(shared).exercises, shared
+    assert {bug for bug, _fn in module.BUGGY} == own | {"wrong-value"}
+    assert [b.fn for b in BUGGY if b.exercise == "frechet_distance" and b.bug in own] == [
+        fn for bug, fn in module.BUGGY if bug in own]
+    assert set(module.CORRECT) <= set(correct.CORRECT["frechet_distance"])
+
+
+def test_a_shared_bug_id_that_is_not_in_the_catalog_is_refused(monkeypatch):
+    import dataclasses
+
+    from course_utils.exercises import frechet_distance as module
+
+    monkeypatch.setattr(module, "EXERCISE", dataclasses.replace(module.EXERCISE, shared_bugs=("no-such-entry",)))
+    with pytest.raises(KeyError, match="no-such-entry"):
+        bugs.assemble_catalog()  # the assembly itself, not the cached catalog
 
 
 def test_fixed_variants_follow_their_contract():

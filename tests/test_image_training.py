@@ -67,13 +67,15 @@ def _data():
     return torch.rand(64, 1, 28, 28, generator=g) * 2 - 1, torch.rand(16, 1, 28, 28, generator=g) * 2 - 1
 
 
-@pytest.mark.parametrize("upsample", ["transposed", "nearest"])
-def test_resume_continues_identically(tmp_path, upsample):
+@pytest.mark.parametrize(("upsample", "lr_decay"), [("transposed", None), ("nearest", None), ("nearest", (1, 4))])
+def test_resume_continues_identically(tmp_path, upsample, lr_decay):
     train, held = _data()
-    straight = ImageWGANGP(_tiny(g_upsample=upsample), device="cpu", train_images=train, heldout_images=held)
+    straight = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay), device="cpu", train_images=train,
+                           heldout_images=held)
     straight.train(4, progress=False)
 
-    first = ImageWGANGP(_tiny(g_upsample=upsample), device="cpu", train_images=train, heldout_images=held)
+    first = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay), device="cpu", train_images=train,
+                        heldout_images=held)
     first.train(2, progress=False)
     path = first.save(tmp_path / "ck.pt")
     torch.manual_seed(999)  # whatever happens in between must not matter
@@ -91,6 +93,19 @@ def test_resume_continues_identically(tmp_path, upsample):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert straight.history.critic_loss == resumed.history.critic_loss
     assert straight.history.heldout_w == resumed.history.heldout_w
+
+
+def test_learning_rate_decays_linearly_to_zero_and_reaches_the_optimizers():
+    config = ImageTrainConfig(lr=2e-4, lr_decay=(10, 20))
+    assert [config.learning_rate(s) for s in (0, 10, 15, 20, 30)] == [2e-4, 2e-4, 1e-4, 0.0, 0.0]
+    assert ImageTrainConfig().learning_rate(10**6) == 1e-4, "no decay unless asked"
+    for bad in [(5, 5), (7, 3), (-1, 4)]:
+        with pytest.raises(ValueError, match="lr_decay"):
+            ImageTrainConfig(lr_decay=bad)
+    train, held = _data()
+    trainer = ImageWGANGP(_tiny(lr=1e-3, lr_decay=(0, 4)), device="cpu", train_images=train, heldout_images=held)
+    trainer.train(3, progress=False)  # the last of the three steps ran with the rate of step 2
+    assert {g["lr"] for opt in (trainer.opt_c, trainer.opt_g) for g in opt.param_groups} == {5e-4}
 
 
 def test_ema_is_a_moving_average_and_is_what_gets_sampled():

@@ -10,7 +10,10 @@ self-check; their ``not_checked`` field says why.
 Used in notebooks 00 and 06 (and by every self-check, through :mod:`course_utils.checks`).
 
 The entries live in one module per concern (:mod:`.any_exercise`, :mod:`.penalty_bugs`,
-:mod:`.loss_bugs`, :mod:`.distance_bugs`, :mod:`.step_bugs`); :mod:`.model` defines :class:`Bug`.
+:mod:`.loss_bugs`, :mod:`.distance_bugs`, :mod:`.step_bugs`), or with their exercise: a module of
+:mod:`course_utils.exercises` may hold the entries of its exercise alone (``BUGS``) and name the
+shared entries that apply to it (``shared_bugs``). :mod:`.model` defines :class:`Bug`. The catalog
+is assembled on first use, because the exercise modules import the self-checks, which import it.
 
 In a notebook::
 
@@ -22,10 +25,13 @@ In a notebook::
 
 from __future__ import annotations
 
-from . import any_exercise, distance_bugs, loss_bugs, penalty_bugs, step_bugs
-from .model import PRACTICE, Bug, BugCatalog
+import dataclasses
 
-__all__ = ["Bug", "BugCatalog", "BUGS", "SOURCES", "PRACTICE", "get_bug", "catalog", "catalog_markdown", "catalog_html"]
+from . import any_exercise, distance_bugs, loss_bugs, penalty_bugs, step_bugs
+from .model import ANY_EXERCISE, PRACTICE, Bug, BugCatalog
+
+__all__ = ["Bug", "BugCatalog", "BUGS", "SOURCES", "PRACTICE", "get_bug", "catalog", "catalog_markdown", "catalog_html",
+           "assemble_catalog"]
 
 #: The three documents the course grew from, named once; catalog entries cite them as
 #: "the article", "the blog" and "the Q&A answer".
@@ -41,23 +47,59 @@ SOURCES: dict[str, str] = {
     "(its penalty is taken at the real batch `data`)",
 }
 
-#: Every catalogued bug, by id.
-BUGS: BugCatalog = BugCatalog(
-    [*any_exercise.ENTRIES, *penalty_bugs.ENTRIES, *loss_bugs.ENTRIES, *distance_bugs.ENTRIES, *step_bugs.ENTRIES]
-)
+_ASSEMBLED: list[BugCatalog] = []
+
+
+def assemble_catalog() -> BugCatalog:
+    """The concern modules' entries and the exercise modules' own, each with every exercise it belongs to.
+
+    :data:`BUGS` is its result, assembled once. Not called in a notebook.
+    """
+    from .. import exercises  # imported on use: the exercise modules import the checks, which import this package
+
+    modules = exercises.exercise_modules()
+    contracts = tuple(m.EXERCISE.name for m in modules if m.EXERCISE.follows is None)
+    sharing: dict[str, list[str]] = {}
+    for module in modules:
+        for bug_id in module.EXERCISE.shared_bugs:
+            sharing.setdefault(bug_id, []).append(module.EXERCISE.name)
+    entries = [*any_exercise.ENTRIES, *penalty_bugs.ENTRIES, *loss_bugs.ENTRIES, *distance_bugs.ENTRIES,
+               *step_bugs.ENTRIES]
+    for module in modules:
+        entries += getattr(module, "BUGS", [])
+    assembled = []
+    for bug in entries:
+        names = contracts if bug.exercises == ANY_EXERCISE else bug.exercises
+        extra = tuple(name for name in sharing.pop(bug.id, []) if name not in names)
+        assembled.append(dataclasses.replace(bug, exercises=tuple(names) + extra))
+    if sharing:
+        raise KeyError(f"shared_bugs name ids that are not in the catalog: {sharing}")
+    return BugCatalog(assembled)
+
+
+def _all() -> BugCatalog:
+    if not _ASSEMBLED:
+        _ASSEMBLED.append(assemble_catalog())
+    return _ASSEMBLED[0]
+
+
+def __getattr__(name: str) -> BugCatalog:
+    if name == "BUGS":  # every catalogued bug, by id
+        return _all()
+    raise AttributeError(f"module 'course_utils.bugs' has no attribute {name!r}")
 
 
 def get_bug(bug_id: str) -> Bug:
     """The catalog entry with id ``bug_id`` (KeyError, listing the known ids, if there is none). Used in notebook 06."""
     try:
-        return BUGS[bug_id]
+        return _all()[bug_id]
     except KeyError:
-        raise KeyError(f"No bug {bug_id!r} in the catalog; known ids: {', '.join(BUGS)}") from None
+        raise KeyError(f"No bug {bug_id!r} in the catalog; known ids: {', '.join(_all())}") from None
 
 
 def catalog(exercise: str | None = None) -> BugCatalog:
     """The whole catalog, or the part of it that belongs to ``exercise``; displays as a table. Used in notebook 06."""
-    return BUGS if exercise is None else BUGS.for_exercise(exercise)
+    return _all() if exercise is None else _all().for_exercise(exercise)
 
 
 def catalog_markdown(exercise: str | None = None) -> str:

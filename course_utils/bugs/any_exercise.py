@@ -68,7 +68,6 @@ ENTRIES: list[Bug] = [
             "per_sample_grad_norms",
             "one_sided_penalty",
             "r1_penalty",
-            "frechet_distance",
             "js_divergence",
         ),
     ),

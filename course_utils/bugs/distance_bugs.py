@@ -1,8 +1,9 @@
-"""Mistakes in the distances between distributions: exact 1-D W1 (02), Frechet distance (08), JS divergence (01)."""
+"""Mistakes in the distances between distributions: exact 1-D W1 (02) and JS divergence (01).
+The Frechet distance's entries live with its exercise (:mod:`course_utils.exercises.frechet_distance`)."""
 
 from __future__ import annotations
 
-from .model import FD, JS, PRACTICE, W1, Bug
+from .model import JS, PRACTICE, W1, Bug
 
 __all__ = ["ENTRIES"]
 
@@ -54,54 +55,6 @@ ENTRIES: list[Bug] = [
         "Average absolute differences: `(xs - ys).abs().mean()`.",
         PRACTICE,
         W1,
-    ),
-    # ------------------------------------------------------------------ notebook 08: Frechet distance
-    Bug(
-        "complex-result",
-        "Complex number returned",
-        "The distance is a complex number (with a tiny imaginary part).",
-        "scipy.linalg.sqrtm of a non-symmetric product sigma1 @ sigma2 returns a complex matrix from round-off.",
-        "Keep the real part (`sqrtm(...).real`) or compute the trace from eigenvalues of a symmetric matrix.",
-        PRACTICE,
-        FD,
-    ),
-    Bug(
-        "sqrt-elementwise",
-        "Square root of each entry instead of the matrix square root",
-        "The cross term uses np.sqrt / torch.sqrt of sigma1 @ sigma2, entry by entry.",
-        "(sigma1 sigma2)^(1/2) is the matrix whose square is sigma1 sigma2; the entry-wise root is a different "
-        "matrix except for diagonal covariances.",
-        "Use scipy.linalg.sqrtm(sigma1 @ sigma2).real, or the eigenvalues of sigma1^(1/2) sigma2 sigma1^(1/2).",
-        PRACTICE,
-        FD,
-    ),
-    Bug(
-        "roots-multiplied-separately",
-        "Tr(sigma1^(1/2) sigma2^(1/2)) for the cross term",
-        "Right when the covariances commute (for example diagonal ones), wrong otherwise.",
-        "(sigma1 sigma2)^(1/2) equals sigma1^(1/2) sigma2^(1/2) only when the two matrices commute.",
-        "Take the root of the product: scipy.linalg.sqrtm(sigma1 @ sigma2).",
-        PRACTICE,
-        FD,
-    ),
-    Bug(
-        "mean-distance-not-squared",
-        "Distance of the means not squared",
-        "The first term is ||mu1 - mu2|| instead of ||mu1 - mu2|| ** 2.",
-        "The Frechet (2-Wasserstein) distance between Gaussians adds the squared distance of the means to the "
-        "covariance term.",
-        "Use `((mu1 - mu2) ** 2).sum()`.",
-        PRACTICE,
-        FD,
-    ),
-    Bug(
-        "trace-term-factor",
-        "Cross term without its factor 2",
-        "The value is ||mu1 - mu2||^2 + Tr(sigma1 + sigma2 - (sigma1 sigma2)^(1/2)).",
-        "For identical Gaussians the distance must be 0, which needs 2 (sigma1 sigma2)^(1/2) = 2 sigma.",
-        "Subtract `2 * trace(sqrtm(sigma1 @ sigma2))`.",
-        PRACTICE,
-        FD,
     ),
     # ------------------------------------------------------------------ notebook 01: JS divergence
     Bug(

@@ -1,5 +1,6 @@
 """Self-checks of the distances between distributions: wasserstein_1d (notebook 02),
-js_divergence (notebook 01) and frechet_distance (notebook 08)."""
+and js_divergence (notebook 01); frechet_distance's check lives with its exercise
+(:mod:`course_utils.exercises.frechet_distance`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 
 from .core import CheckResult, Finding, as_number, call_learner, close, fmt, run_check
 
-__all__ = ["check_wasserstein_1d", "check_js_divergence", "check_frechet_distance"]
+__all__ = ["check_wasserstein_1d", "check_js_divergence"]
 
 
 # ---------------------------------------------------------------------------- wasserstein_1d
@@ -186,82 +187,5 @@ def check_js_divergence(fn: Callable) -> CheckResult:
             "disjoint supports give log 2 = 0.693; identical distributions give 0",
             "outcomes with zero probability contribute nothing (0 log 0 = 0)",
             "the result is a Python float",
-        ],
-    )
-
-
-# ---------------------------------------------------------------------------- frechet_distance
-
-
-def _sym_sqrt(a: np.ndarray) -> np.ndarray:
-    values, vectors = np.linalg.eigh(a)
-    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
-
-
-def _frechet_probes() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(8)
-    a, b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
-    return [
-        ("two Gaussians in 3-D with diagonal covariances", np.array([0.0, 1.0, -1.0]), np.diag([1.0, 4.0, 0.25]),
-         np.array([1.0, -1.0, 0.5]), np.diag([4.0, 1.0, 1.0])),
-        ("two Gaussians in 4-D whose covariances do not commute", rng.normal(size=4), a @ a.T + 0.1 * np.eye(4),
-         rng.normal(size=4), b @ b.T + 0.1 * np.eye(4)),
-        ("two identical Gaussians in 2-D", np.array([0.3, -0.2]), np.array([[2.0, 0.5], [0.5, 1.0]]),
-         np.array([0.3, -0.2]), np.array([[2.0, 0.5], [0.5, 1.0]])),
-    ]  # fmt: skip
-
-
-def _frechet_body(fn: Callable) -> str:
-    name = "frechet_distance"
-    for kind in ("numpy", "torch"):
-        for what, m1, s1, m2, s2 in _frechet_probes():
-            args = [m1, s1, m2, s2]
-            args = [x.copy() for x in args] if kind == "numpy" else [torch.tensor(x) for x in args]
-            result = call_learner(name, fn, *args)
-            setting = f"For {what} ({'NumPy arrays' if kind == 'numpy' else 'tensors'})"
-            if isinstance(result, complex) or (isinstance(result, np.ndarray | np.generic) and np.iscomplexobj(result)):
-                raise Finding(
-                    "complex-result",
-                    f"{setting}, your function returned the complex number {result!r}: scipy.linalg.sqrtm returns "
-                    "complex matrices (with tiny imaginary parts); keep the real part.",
-                )
-            value = as_number(name, result)
-            root1, root2 = _sym_sqrt(s1), _sym_sqrt(s2)
-            middle = root1 @ s2 @ root1
-            trace_root = float(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum())
-            diff = float(((m1 - m2) ** 2).sum())
-            traces = float(np.trace(s1) + np.trace(s2))
-            correct = diff + traces - 2 * trace_root
-            if close(value, correct, rtol=1e-4, atol=1e-6):
-                continue
-            elementwise = np.sqrt(np.abs(s1 @ s2)).trace()
-            candidates = [
-                ("sqrt-elementwise", diff + traces - 2 * float(elementwise), "a square root of each entry of sigma1 sigma2"),
-                ("roots-multiplied-separately", diff + traces - 2 * float(np.trace(root1 @ root2)), "Tr(sigma1^(1/2) sigma2^(1/2)) for the cross term"),
-                ("mean-distance-not-squared", math.sqrt(diff) + traces - 2 * trace_root, "||mu1 - mu2|| (not squared)"),
-                ("trace-term-factor", diff + traces - trace_root, "the cross term without its factor 2"),
-            ]  # fmt: skip
-            for bug_id, target, formula in candidates:
-                if close(value, target, rtol=1e-4, atol=1e-6):
-                    raise Finding(
-                        bug_id,
-                        f"{setting}, the distance is {fmt(correct)}, but yours is {fmt(value)}: it uses {formula}.",
-                    )
-            raise Finding("wrong-value", f"{setting}, the distance is {fmt(correct)}, but yours is {fmt(value)}.")
-    return (
-        "Your frechet_distance matches ||mu1 - mu2||^2 + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2)), "
-        "also when the covariances do not commute, for arrays and tensors."
-    )
-
-
-def check_frechet_distance(fn: Callable) -> CheckResult:
-    """Check ``frechet_distance(mu1, sigma1, mu2, sigma2)`` (Frechet distance of two Gaussians). Used in notebook 08."""
-    return run_check(
-        "frechet_distance",
-        fn,
-        _frechet_body,
-        [
-            "diagonal covariances (closed form), covariances that do not commute, identical Gaussians (0)",
-            "NumPy arrays and tensors; the result is one real number",
         ],
     )
