@@ -16,6 +16,7 @@ commands:
   nb        notebook tools: normalize | check PATHS (authoring helpers for maintainers)
   bench     benchmarks of the course's training code (--quick for about a minute)
   grade     grade a folder of submitted notebooks (one folder per student)
+  contract  rewrite docs/CONTRACT.md's section written from the exercise registry (--check: stale?)
 
 Each command has its own --help, e.g. python -m course_tools student --help
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 __all__ = [
     "REPO_ROOT", "NOTEBOOKS", "STUDENT_DIR", "MY_WORK", "BENCH_RESULTS", "GRADING_WORK", "ARTIFACTS",
-    "PYPROJECT", "README", "MASTER_PATTERN", "master_paths",
+    "PYPROJECT", "README", "CONTRACT", "MASTER_PATTERN", "master_paths",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,8 @@ GRADING_WORK = REPO_ROOT / "grading_work"
 ARTIFACTS = REPO_ROOT / "artifacts"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 README = REPO_ROOT / "README.md"
+#: The exercise contracts (section 4 of the design document, then a part generated from the registry).
+CONTRACT = REPO_ROOT / "docs" / "CONTRACT.md"
 #: A master notebook's file name: two digits, an underscore, a name.
 MASTER_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
 
