@@ -17,7 +17,7 @@ One module per concern (the notebook that teaches each is in its public docstrin
 * :mod:`course_utils.widgets` - slider explorers with a static fallback
 * :mod:`course_utils.checks` - self-checks that name the bug (a subpackage, one module per concern)
 * :mod:`course_utils.bugs` - the bug catalog (a subpackage)
-* :mod:`course_utils.exercises` - the registry of exercises, and the fallback to the reference
+* :mod:`course_utils.exercises` - one module per exercise, the registry that collects them, the fallback
 * :mod:`course_utils.clinic` - committed predictions for the bug clinic (notebook 06)
 * :mod:`course_utils.stubs` - solution markers, the student stub, unfinished exercises in test cells
 * :mod:`course_utils.image_data`, :mod:`~course_utils.image_models`, :mod:`~course_utils.image_training`,
