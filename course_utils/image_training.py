@@ -92,7 +92,8 @@ class ImageTrainConfig:
 
     def learning_rate(self, step: int) -> float:
         """``lr``, or with ``lr_decay = (a, b)`` a linear fall from ``lr`` at step ``a`` to 0 at step ``b``
-        (the authors' CIFAR-10 scripts decay linearly to 0 over the whole run)."""
+        (the authors' ResNet script for CIFAR-10, ``gan_cifar_resnet.py``, decays linearly to 0 over its whole run;
+        their MNIST and DCGAN scripts keep the rate constant)."""
         if self.lr_decay is None or step <= self.lr_decay[0]:
             return self.lr
         a, b = self.lr_decay
