@@ -39,3 +39,37 @@ def test_study_table_renders_rows(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env=ENV)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| small | lr=0.0002 | 3 | 10 | 300.0 | 290.0 | 1% | 2% |" in proc.stdout
+
+
+def test_ship_generator_exports_records_and_keeps_the_previous_one(tmp_path):
+    import shutil
+
+    g = torch.Generator().manual_seed(0)
+    data = torch.rand(32, 1, 28, 28, generator=g) * 2 - 1
+    config = ImageTrainConfig(batch_size=8, n_critic=1, latent_dim=8, g_width=2, c_width=2, amp="off", ema_decay=0.9,
+                              eval_every=1, sample_every=2, checkpoint_every=2, keep_checkpoints=True)
+    run = tmp_path / "run"
+    trainer = ImageWGANGP(config, device="cpu", train_images=data, heldout_images=data, out_dir=run)
+    trainer.train(2, progress=False)
+    shipped = tmp_path / "data"
+    shipped.mkdir()
+    shutil.copy(ROOT / "data" / "wgan_gp_fashion.json", shipped / "wgan_gp_fashion.json")
+    before = json.loads((shipped / "wgan_gp_fashion.json").read_text())
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "ship_generator.py"),
+                           str(run / "checkpoints" / "step_000002.pt"), "--selection", "test", "--command", "test",
+                           "--hardware", "test", "--data-dir", str(shipped)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = json.loads((shipped / "wgan_gp_fashion.json").read_text())
+    assert after["step"] == 2 and after["selection"] == "test" and after["targets_issue16"]["met"] is False
+    assert after["earlier_shipped_generators"][0]["step"] == before["step"]
+    assert after["earlier_shipped_generators"][0]["metrics_n2000_seed2026"] == before[
+        "metrics_n2000_seed2026_reference_shipped_test_subset"]["shipped"]
+    issue = after["metrics_n2000_seed2026_reference_shipped_test_subset"]["shipped"]
+    assert issue["fd"] > 30 and abs(sum(issue["histogram"]) - 1) < 1e-3
+    for name in ("wgan_gp_fashion.pt", "wgan_gp_fashion_resume.pt", "wgan_gp_fashion_samples.png"):
+        assert (shipped / name).stat().st_size > 0, name
+    from course_utils.image_training import load_pretrained
+
+    _, _, info = load_pretrained(shipped / "wgan_gp_fashion.pt", device="cpu")
+    assert info["step"] == 2 and info["info"]["checkpoint"] == "step_000002.pt"
