@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli import parser, report
+from .cli import fail, parser, report
 from .paths import CONTRACT
 
 __all__ = ["BEGIN", "END", "generated_section", "render", "main"]
@@ -47,9 +47,12 @@ def generated_section() -> str:
 
 
 def render(text: str) -> str:
-    """``text`` (the file's content) with its generated section replaced (or appended)."""
-    head = text.split(BEGIN, 1)[0].rstrip() + "\n\n"
-    return head + generated_section()
+    """``text`` (the file's content) with its generated section replaced (or appended); text after it is kept."""
+    head, _, rest = text.partition(BEGIN)
+    tail = rest.partition(END)[2].lstrip("\n") if rest else ""
+    if rest and END not in rest:
+        raise ValueError(f"{BEGIN} has no {END} after it: restore the end marker, then run the command again")
+    return head.rstrip() + "\n\n" + generated_section() + ("\n" + tail if tail else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     args_parser.add_argument("--path", type=Path, default=CONTRACT, help="the contract file (default docs/CONTRACT.md)")
     args = args_parser.parse_args(argv)
     text = args.path.read_text(encoding="utf-8")
-    wanted = render(text)
+    try:
+        wanted = render(text)
+    except ValueError as error:
+        return fail(error)
     if args.check:
         stale = [f"{args.path}: the generated section is stale"] if wanted != text else []
         return report(stale, "Run: python -m course_tools contract")

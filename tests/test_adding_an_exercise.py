@@ -49,7 +49,7 @@ def check_double_it(fn) -> CheckResult:
 
 
 EXERCISE = Exercise("double_it", notebook="00", reference=double_it, check=check_double_it,
-                    spec="`double_it(x) -> float`: returns `2 * x`.", shared_bugs=("returned-none",))
+                    spec="`double_it(x) -> float`: returns `2 * x`.", shared_bugs=("returned-none",), graded="by hand")
 
 BUGS = [Bug("squared-instead", "Squared", "x ** 2", "Doubling is not squaring.", "Use 2 * x.", PRACTICE,
             ("double_it",))]
@@ -62,6 +62,7 @@ import json
 from course_utils import bugs, checks, exercises
 from course_tools import contract
 from course_utils.exercises import double_it as module
+from course_tools.grading.pipeline import contract_of, reference_functions
 
 ex = exercises.get("double_it")
 print(json.dumps({
@@ -73,17 +74,22 @@ print(json.dumps({
     "reference": checks.check_double_it(ex.reference).bug,
     "fallback": exercises.use_learner_or_reference(lambda x: x ** 2, "double_it", verbose=False) is ex.reference,
     "contract": "### `double_it` (notebook 00)" in contract.generated_section(),
+    "grader": [ex.graded, contract_of("double_it", reference_functions())],
 }))
 '''
 
 
-def test_one_new_module_is_a_whole_exercise(tmp_path):
+def _copy_with(tmp_path: Path, name: str, source: str) -> dict:
     shutil.copytree(ROOT / "course_utils", tmp_path / "course_utils", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "course_tools", tmp_path / "course_tools", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "docs" / "CONTRACT.md", tmp_path / "docs" / "CONTRACT.md")
-    (tmp_path / "course_utils" / "exercises" / "double_it.py").write_text(textwrap.dedent(NEW_EXERCISE))
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    (tmp_path / "course_utils" / "exercises" / f"{name}.py").write_text(textwrap.dedent(source))
+    return {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+
+def test_one_new_module_is_a_whole_exercise(tmp_path):
+    env = _copy_with(tmp_path, "double_it", NEW_EXERCISE)
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
@@ -93,3 +99,17 @@ def test_one_new_module_is_a_whole_exercise(tmp_path):
                                  "reference-in-use", "squared-instead"}
     assert seen["catalog"] and seen["correct"] and seen["fallback"] and seen["contract"]
     assert seen["buggy"] == ["squared-instead"] and seen["reference"] == "reference-in-use"
+    assert seen["grader"] == ["by hand", None], "no probes: the grader leaves it to the instructor"
+
+
+def test_a_module_that_reads_the_catalog_while_importing_gets_a_clear_error(tmp_path):
+    source = '''
+    from course_utils import bugs
+
+    NOT_CALLABLE = bugs.get_bug("not-callable")  # the catalog is built from the exercise modules: too early
+    '''
+    env = _copy_with(tmp_path, "reads_catalog", source)
+    out = subprocess.run([sys.executable, "-c", "import course_utils.exercises"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0
+    assert "exercises/reads_catalog.py could not be imported" in out.stderr and "must not use the catalog" in out.stderr

@@ -52,3 +52,14 @@ def test_check_reports_a_stale_file(tmp_path, capsys):
 def test_render_appends_or_replaces(head):
     out = contract.render(head)
     assert out.startswith("# Contracts\n\n" + contract.BEGIN) and out.count(contract.BEGIN) == 1 and "OUTDATED" not in out
+
+
+def test_render_keeps_what_follows_the_generated_section_and_refuses_a_lost_end_marker(capsys, tmp_path):
+    text = "# C\n\n" + contract.BEGIN + "\nold\n" + contract.END + "\n\n## Written after it\n"
+    out = contract.render(text)
+    assert out.endswith(contract.END + "\n\n## Written after it\n") and "\nold\n" not in out
+    broken = tmp_path / "CONTRACT.md"
+    broken.write_text("# C\n\n" + contract.BEGIN + "\nold\n")
+    assert contract.main(["--path", str(broken)]) == 2
+    assert "end marker" in capsys.readouterr().err
+    assert broken.read_text().endswith("old\n"), "a file without its end marker is left alone"

@@ -56,3 +56,9 @@ def __getattr__(name: str):
             if exercise.follows is None and exercise.check.__name__ == name:
                 return exercise.check
     raise AttributeError(f"module 'course_utils.checks' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    from .. import exercises
+
+    return sorted({*globals(), *(ex.check.__name__ for ex in exercises.EXERCISES.values())})

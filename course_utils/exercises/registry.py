@@ -7,6 +7,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Literal
 
 from ..checks.core import CheckResult, mark_reference
 
@@ -27,6 +28,9 @@ class Exercise:
     entries written for several exercises that apply to this one too (the entries every exercise
     has, such as ``not-implemented``, apply without being named). A "fixed" variant of another
     exercise (notebook 06) names that exercise in ``follows`` and shares its reference and check.
+    ``graded`` says how the instructor's grader scores it: ``"by probes"`` (the grader's probes in
+    ``course_tools/grading/probes.py``, required by the tests) or ``"by hand"`` (the grader leaves the
+    row at 0 points and says so).
     """
 
     name: str
@@ -36,10 +40,13 @@ class Exercise:
     spec: str
     shared_bugs: tuple[str, ...] = ()
     follows: str | None = None
+    graded: Literal["by probes", "by hand"] = "by probes"
 
     def __post_init__(self) -> None:
         if not (len(self.notebook) == 2 and self.notebook.isdigit()):
             raise ValueError(f"Exercise {self.name!r}: notebook must be two digits such as '05', got {self.notebook!r}")
+        if self.graded not in ("by probes", "by hand"):
+            raise ValueError(f"Exercise {self.name!r}: graded must be 'by probes' or 'by hand', got {self.graded!r}")
         if self.follows is None:
             object.__setattr__(self, "reference", mark_reference(self.reference, self.name))
 
@@ -65,13 +72,24 @@ def variant(name: str, follows: str, notebook: str, spec: str) -> Exercise:
 
 
 def exercise_modules() -> list[ModuleType]:
-    """Every module of :mod:`course_utils.exercises` that defines one exercise (``EXERCISE``). Not called in a notebook."""
+    """Every module of :mod:`course_utils.exercises` that defines one exercise (``EXERCISE``).
+
+    Modules whose name starts with ``_`` are helpers, not exercises. Not called in a notebook.
+    """
     package = importlib.import_module(__package__)
     found = []
     for info in pkgutil.iter_modules(package.__path__):
         if info.name in _NOT_EXERCISES or info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{__package__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__package__}.{info.name}")
+        except Exception as error:
+            raise ImportError(
+                f"course_utils/exercises/{info.name}.py could not be imported ({type(error).__name__}: {error}). "
+                "An exercise module may import the checks, the catalog's Bug and the course's modules, but must "
+                "not use the catalog (course_utils.bugs.BUGS, get_bug, catalog) or the registry while it is "
+                "imported: the catalog is assembled from the exercise modules."
+            ) from error
         record = getattr(module, "EXERCISE", None)
         if not isinstance(record, Exercise) or record.name != info.name:
             raise TypeError(f"course_utils/exercises/{info.name}.py must define EXERCISE = Exercise({info.name!r}, ...)")
@@ -84,7 +102,7 @@ def _collect() -> dict[str, Exercise]:
     return {record.name: record for record in records}
 
 
-#: Every exercise of the course, by name (by notebook, then by name).
+#: Every exercise of the course, by name (by notebook, then alphabetically within a notebook).
 EXERCISES: dict[str, Exercise] = _collect()
 
 #: name -> reference implementation (a view of the registry, kept for the grader's guards).
