@@ -305,7 +305,7 @@ def race_tuning_table(path: Path | str = RACE_TUNING_FILE) -> str:
 
 
 def sweep_table(rows: list[dict] | None = None) -> str:
-    """The sweep as a fixed-width text table (notebook 7 prints it). Not called in a notebook."""
+    """The sweep as a fixed-width text table. Used in notebook 07."""
     rows = load_sweep() if rows is None else rows
     header = " ".join(f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, w, _) in enumerate(_SWEEP_COLUMNS))
     lines = [header, "-" * len(header)]
@@ -322,7 +322,3 @@ def sweep_table(rows: list[dict] | None = None) -> str:
 __all__ = ["ToyRecipe", "RECIPES", "GP_FAST", "GP_OFFICIAL", "CLIP_FAST", "CLIP_TUNED", "get_recipe", "train_recipe",
            "RecipeRun", "TracePoint", "evaluate", "SWEEP_FILE", "load_sweep", "sweep_table",
            "RACE_TUNING_FILE", "race_tuning_table"]
-
-#: The sweep as printed lines (kept for notebook 7 until it calls :func:`sweep_table`); the data is the CSV file.
-MEASUREMENTS_TABLE: list[str] = sweep_table().splitlines()
-__all__ += ["MEASUREMENTS_TABLE"]
