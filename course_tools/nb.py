@@ -188,7 +188,8 @@ def normalize(nb: nbformat.NotebookNode, setup: str | None = None) -> nbformat.N
         "language_info": copy.deepcopy(LANGUAGE_INFO),
         **({"colab": nb.metadata["colab"]} if "colab" in nb.metadata else {}),
     }
-    for i, cell in enumerate(nb.cells):
+    ids = _stable_ids(nb.cells)
+    for cell, cell_id in zip(nb.cells, ids, strict=True):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -197,7 +198,7 @@ def normalize(nb: nbformat.NotebookNode, setup: str | None = None) -> nbformat.N
         if FIRST_CELL_TAG in keep.get("tags", []):
             cell.source = setup or SETUP_CELL
             cell.metadata.update(copy.deepcopy(SETUP_CELL_METADATA))
-        cell.id = _cell_id(cell, i)
+        cell.id = cell_id
     return nb
 
 
@@ -256,9 +257,36 @@ def set_repo(url: str) -> list[Path]:
     return changed
 
 
-def _cell_id(cell: nbformat.NotebookNode, index: int) -> str:
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    return grade_id.replace("_", "-") if grade_id else f"cell-{index:03d}"
+_PLAIN_ID = re.compile(r"^cell-(\d{3,})$")
+
+
+def _stable_ids(cells: list[nbformat.NotebookNode]) -> list[str]:
+    """Each cell's id: its grade_id (with dashes) for nbgrader cells, else ``cell-NNN``.
+
+    A cell keeps the ``cell-NNN`` id it has, so inserting or deleting cells changes no other cell's id
+    and the diff shows only the cells that changed; a new cell (or a duplicate) gets the next unused number.
+    """
+    graded = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells]
+    taken: set[str] = {g.replace("_", "-") for g in graded if g}
+    kept: list[str | None] = []
+    for cell, grade_id in zip(cells, graded, strict=True):
+        old = cell.get("id", "")
+        if grade_id:
+            kept.append(grade_id.replace("_", "-"))
+        elif _PLAIN_ID.match(old) and old not in taken:
+            kept.append(old)
+            taken.add(old)
+        else:
+            kept.append(None)
+    numbers = [int(m.group(1)) for i in kept if i and (m := _PLAIN_ID.match(i))]
+    next_number = max(numbers, default=-1) + 1
+    ids = []
+    for cell_id in kept:
+        if cell_id is None:
+            cell_id = f"cell-{next_number:03d}"
+            next_number += 1
+        ids.append(cell_id)
+    return ids
 
 
 def validate(nb: nbformat.NotebookNode, path: str = "<notebook>") -> list[str]:

@@ -27,6 +27,19 @@ def test_normalize_writes_full_kernel_metadata_and_folds_the_setup_cell():
     assert nbformat.writes(nb.normalize(nbformat.reads(nbformat.writes(new), 4))) == nbformat.writes(new)
 
 
+def test_inserting_a_cell_changes_no_other_cells_id():
+    first = nb.normalize(nb.new_notebook([nb.md("# T"), nb.setup_cell(), nb.code("a = 1"),
+                                          nb.solution("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", "f"), nb.code("b = 2")]))
+    before = [c.id for c in first.cells]
+    assert before == ["cell-000", "cell-001", "cell-002", "f", "cell-003"]
+    first.cells.insert(2, nb.code("inserted = True"))
+    first.cells.append(nbformat.v4.new_code_cell("copy"))
+    first.cells[-1].id = "cell-002"  # a pasted copy keeps its twin's id
+    after = [c.id for c in nb.normalize(first).cells]
+    assert after == ["cell-000", "cell-001", "cell-004", "cell-002", "f", "cell-003", "cell-005"]
+    assert len(set(after)) == len(after)
+
+
 def test_setup_cell_reads_the_address_from_pyproject_only():
     assert f'REPO_URL = "{nb.repo_url()}"' in nb.SETUP_CELL
     compile(nb.SETUP_CELL, "<setup>", "exec")
