@@ -228,9 +228,9 @@ class ImageWGANGP:
         bar = tqdm(total=n_steps, desc=f"WGAN-GP images ({self.device.type}, {self.mode})", disable=not progress,
                    mininterval=2.0)
         while self.step < end:
-            for opt in (self.opt_c, self.opt_g):
-                for group in opt.param_groups:
-                    group["lr"] = cfg.learning_rate(self.step)
+            lr = cfg.learning_rate(self.step)
+            for group in (*self.opt_c.param_groups, *self.opt_g.param_groups):
+                group["lr"] = lr
             for _ in range(cfg.n_critic):
                 stats = self.critic_step()
             loss_g = self.generator_step()

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from course_utils import fid, image_data  # noqa: E402
-from course_utils.image_training import ImageTrainConfig, export_pretrained  # noqa: E402
+from course_utils.image_training import export_pretrained  # noqa: E402
+from scripts.evaluate_generator import load_generator  # noqa: E402
 
 DATA = ROOT / "data"
 
@@ -73,10 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copy(args.checkpoint, data / "wgan_gp_fashion_resume.pt")
     shutil.copy(samples_png, data / "wgan_gp_fashion_samples.png")
 
-    config = ImageTrainConfig(**state["config"])
-    generator, _ = config.models()
-    generator.load_state_dict(state["ema"] if state.get("ema") is not None else state["generator"])
-    metrics = measure(generator.eval())
+    generator, _meta = load_generator(args.checkpoint)  # the weight average, as evaluate_generator.py scores it
+    metrics = measure(generator)
 
     record_path = data / "wgan_gp_fashion.json"
     record = json.loads(record_path.read_text())

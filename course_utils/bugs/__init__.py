@@ -26,6 +26,7 @@ In a notebook::
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from . import any_exercise, distance_bugs, loss_bugs, penalty_bugs, step_bugs
 from .model import ANY_EXERCISE, PRACTICE, Bug, BugCatalog
@@ -46,9 +47,6 @@ SOURCES: dict[str, str] = {
     "experiment.py in https://github.com/labmlai/annotated_deep_learning_paper_implementations "
     "(its penalty is taken at the real batch `data`)",
 }
-
-_ASSEMBLED: list[BugCatalog] = []
-
 
 def assemble_catalog() -> BugCatalog:
     """The concern modules' entries and the exercise modules' own, each with every exercise it belongs to.
@@ -77,10 +75,9 @@ def assemble_catalog() -> BugCatalog:
     return BugCatalog(assembled)
 
 
+@functools.cache
 def _all() -> BugCatalog:
-    if not _ASSEMBLED:
-        _ASSEMBLED.append(assemble_catalog())
-    return _ASSEMBLED[0]
+    return assemble_catalog()
 
 
 def __getattr__(name: str) -> BugCatalog:
