@@ -250,6 +250,10 @@ def test_registry_has_one_record_per_exercise():
         assert ex.bugs == tuple(b.id for b in bugs.catalog(name).values() if not b.not_checked), name
         assert set(ex.bugs) <= set(bugs.BUGS), name
     assert public_checks <= {ex.check for ex in exercises.EXERCISES.values()}, "every check has a record"
+    assert public_checks == {ex.check for ex in exercises.EXERCISES.values() if ex.follows is None}, "__all__ lists them all"
+    star: dict = {}
+    exec("from course_utils.checks import *", star)
+    assert "check_frechet_distance" in star and "check_gradient_penalty" in star and "CheckResult" in star
     with pytest.raises(KeyError, match="known"):
         exercises.get("no_such_exercise")
     with pytest.raises(AttributeError, match="check_nothing"):

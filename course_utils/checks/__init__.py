@@ -29,7 +29,9 @@ from .penalty_variants import check_one_sided_penalty, check_r1_penalty
 from .scores import check_critic_loss, check_generator_loss
 from .steps import check_clip_critic_step, check_generator_step, check_gp_critic_step
 
-__all__ = [
+# The names this package defines. ``__all__`` (computed in __getattr__) adds the checks kept with their
+# exercise, so that ``from course_utils.checks import *`` brings every check.
+_PACKAGE_NAMES = [
     "CheckResult",
     "check_gradient_penalty",
     "check_critic_loss",
@@ -46,9 +48,17 @@ __all__ = [
 ]
 
 
+def _exercise_check_names() -> list[str]:
+    from .. import exercises
+
+    return [ex.check.__name__ for ex in exercises.EXERCISES.values() if ex.follows is None]
+
+
 def __getattr__(name: str):
     # checks that live with their exercise (course_utils/exercises/<name>.py), found by the function's name;
     # imported on use because the exercise modules import this package
+    if name == "__all__":
+        return _PACKAGE_NAMES + sorted(set(_exercise_check_names()) - set(_PACKAGE_NAMES))
     if name.startswith("check_"):
         from .. import exercises
 
@@ -59,6 +69,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    from .. import exercises
-
-    return sorted({*globals(), *(ex.check.__name__ for ex in exercises.EXERCISES.values())})
+    return sorted({*globals(), *_exercise_check_names()})
