@@ -49,12 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     generator, meta = load_generator(args.generator)
     samples = generator.sample(args.n, generator=torch.Generator().manual_seed(args.seed))
     result = evaluator(samples)
-    _, labels, _ = fid.classify_with_confidence(evaluator.classifier, samples)
+    _, labels, confidence = fid.classify_with_confidence(evaluator.classifier, samples)
+    confident = confidence >= fid.CONFIDENT
+    # per predicted class: the share of its samples the classifier is confident about (None: no sample)
+    by_class = [round(float(confident[labels == c].mean()), 4) if (labels == c).any() else None for c in range(10)]
     if args.grid:
         save_grid(per_class_grid(image_data.from_unit_range(samples), labels), args.grid, nrow=8)
     print(json.dumps({"file": str(args.generator), **meta, "seed": args.seed, "n": args.n, "fd": round(result.fd, 2),
                       "confident": round(result.confident, 4), "balance": round(result.balance, 4),
-                      "histogram": [round(float(x), 4) for x in result.histogram]}))
+                      "histogram": [round(float(x), 4) for x in result.histogram],
+                      "confident_by_predicted_class": by_class}))
     return 0
 
 

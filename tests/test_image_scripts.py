@@ -28,6 +28,10 @@ def test_evaluate_generator_scores_the_average_of_a_checkpoint(tmp_path):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["weights"] == "ema" and result["step"] == 1 and result["n"] == 40 and result["fd"] > 0
     assert 0 <= result["confident"] <= 1 and abs(sum(result["histogram"]) - 1) < 1e-3
+    by_class, histogram = result["confident_by_predicted_class"], result["histogram"]
+    assert len(by_class) == 10 and all((share is None) == (h == 0) for share, h in zip(by_class, histogram, strict=True))
+    overall = sum(share * h for share, h in zip(by_class, histogram, strict=True) if share is not None)
+    assert abs(overall - result["confident"]) < 2e-3, "the per-class shares, weighted by the histogram, give the total"
     assert (tmp_path / "grid.png").stat().st_size > 0
 
 
