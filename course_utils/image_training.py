@@ -283,6 +283,7 @@ class ImageWGANGP:
             "sampler": self.sampler.state_dict(),
             "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "mps_rng": torch.mps.get_rng_state() if self.device.type == "mps" else None,
             "history": self.history.as_dict(),
         }
 
@@ -302,6 +303,8 @@ class ImageWGANGP:
         torch.set_rng_state(state["torch_rng"])
         if state.get("cuda_rng") is not None and torch.cuda.is_available() and self.device.type == "cuda":
             torch.cuda.set_rng_state_all(state["cuda_rng"])
+        if state.get("mps_rng") is not None and self.device.type == "mps":
+            torch.mps.set_rng_state(state["mps_rng"])
         self.step = state["step"]
         self.seconds = state["seconds"]
         self.history = ImageHistory(**state["history"])
