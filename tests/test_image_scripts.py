@@ -77,3 +77,20 @@ def test_ship_generator_exports_records_and_keeps_the_previous_one(tmp_path):
 
     _, _, info = load_pretrained(shipped / "wgan_gp_fashion.pt", device="cpu")
     assert info["step"] == 2 and info["info"]["checkpoint"] == "step_000002.pt"
+
+
+def test_background_script_starts_a_run_and_resumes_it(tmp_path):
+    """scripts/train_images_background.sh: a first call starts the recipe, a second continues from its checkpoint."""
+    run_dir = tmp_path / "run"
+    env = {**ENV, "RUN_DIR": str(run_dir), "STOP_AT": "23:59", "STEPS": "2", "THREADS": "1", "NICE": "0",
+           "PYTHON": sys.executable, "LR_DECAY": "1 6",
+           "RECIPE": "--data subset --batch-size 8 --n-critic 1 --g-width 2 --c-width 2 --latent-dim 8 "
+                     "--checkpoint-every 0 --sample-every 0 --eval-every 0"}
+    script = str(ROOT / "scripts" / "train_images_background.sh")
+    for expected_step in (2, 4):
+        proc = subprocess.run(["bash", script], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        state = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+        assert state["step"] == expected_step
+        assert state["config"]["g_width"] == 2 and tuple(state["config"]["lr_decay"]) == (1, 6)
+    assert "resumed from" in proc.stdout and "then linearly to 0 at 6" in proc.stdout
