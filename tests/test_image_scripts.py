@@ -35,6 +35,38 @@ def test_evaluate_generator_scores_the_average_of_a_checkpoint(tmp_path):
     assert (tmp_path / "grid.png").stat().st_size > 0
 
 
+def test_critic_filter_keeps_the_highest_scored_samples():
+    sys.path.insert(0, str(ROOT))
+    from scripts.evaluate_generator import critic_filtered
+
+    class Brightness(torch.nn.Module):   # a "critic" that scores an image by its mean pixel
+        def forward(self, x):
+            return x.mean(dim=(1, 2, 3)).unsqueeze(1)
+
+    config = ImageTrainConfig(latent_dim=8, g_width=2, c_width=2)
+    generator, _ = config.models()
+    everything = generator.sample(50, generator=torch.Generator().manual_seed(3))
+    kept = critic_filtered(generator, Brightness(), 40, 0.8, torch.Generator().manual_seed(3))
+    means = everything.mean(dim=(1, 2, 3))
+    best = means.argsort(descending=True)[:40].sort().values
+    assert torch.equal(kept, everything[best]), "the 40 brightest of the 50, in the order they were drawn"
+    assert torch.equal(critic_filtered(generator, Brightness(), 50, 1.0, torch.Generator().manual_seed(3)), everything)
+
+
+def test_evaluate_generator_critic_keep(tmp_path):
+    config = ImageTrainConfig(batch_size=8, n_critic=1, latent_dim=8, g_width=2, c_width=2, amp="off",
+                              eval_every=0, sample_every=0, checkpoint_every=0)
+    data = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    ckpt = ImageWGANGP(config, device="cpu", train_images=data, heldout_images=data).save(tmp_path / "ck.pt")
+    script = [sys.executable, str(ROOT / "scripts" / "evaluate_generator.py"), str(ckpt), "-n", "40"]
+    proc = subprocess.run([*script, "--critic-keep", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["critic_keep"] == 0.5 and result["n"] == 40 and result["fd"] > 0
+    bad = subprocess.run([*script, "--critic-keep", "80"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV)
+    assert bad.returncode == 2 and "fraction of samples kept, in (0, 1]" in bad.stderr
+
+
 def test_study_table_renders_rows(tmp_path):
     rows = tmp_path / "s.jsonl"
     rows.write_text(json.dumps({"name": "small", "change": {"lr": 2e-4}, "steps": 10, "cpu_s": 3, "fd_raw": 300.0,
