@@ -103,6 +103,9 @@ def test_ship_generator_exports_records_and_keeps_the_previous_one(tmp_path):
         "metrics_n2000_seed2026_reference_shipped_test_subset"]["shipped"]
     issue = after["metrics_n2000_seed2026_reference_shipped_test_subset"]["shipped"]
     assert issue["fd"] > 30 and abs(sum(issue["histogram"]) - 1) < 1e-3
+    filtered = after["critic_filtered_seed2026"]
+    assert filtered["step"] == 2 and filtered["keep"] == 0.8 and "NOT the generator's own" in filtered["note"]
+    assert filtered["fd"] > 0 and filtered["confident_share"] is not None and filtered != before["critic_filtered_seed2026"]
     for name in ("wgan_gp_fashion.pt", "wgan_gp_fashion_resume.pt", "wgan_gp_fashion_samples.png"):
         assert (shipped / name).stat().st_size > 0, name
     from course_utils.image_training import load_pretrained
