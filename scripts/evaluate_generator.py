@@ -24,15 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils import fid, image_data  # noqa: E402
 from course_utils.image_plots import per_class_grid, save_grid  # noqa: E402
-from course_utils.image_training import ImageTrainConfig  # noqa: E402
-
-
-def load_critic(path: Path) -> torch.nn.Module:
-    """The critic saved beside the generator (a training checkpoint and an exported file both hold one)."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    _, critic = ImageTrainConfig(**state["config"]).models()
-    critic.load_state_dict(state["critic"])
-    return critic.eval()
+from course_utils.image_training import ImageTrainConfig, load_pretrained  # noqa: E402
 
 
 @torch.no_grad()
@@ -75,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.critic_keep is None:
         samples = generator.sample(args.n, generator=rng)
     else:
-        samples = critic_filtered(generator, load_critic(args.generator), args.n, args.critic_keep, rng)
+        samples = critic_filtered(generator, load_pretrained(args.generator, device="cpu")[1], args.n, args.critic_keep,
+                                  rng)  # the critic saved beside it
     result = evaluator(samples)
     _, labels, confidence = fid.classify_with_confidence(evaluator.classifier, samples)
     confident = confidence >= fid.CONFIDENT

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from course_utils import fid, image_data  # noqa: E402
-from course_utils.image_training import export_pretrained  # noqa: E402
-from scripts.evaluate_generator import critic_filtered, load_critic, load_generator  # noqa: E402
+from course_utils.image_training import export_pretrained, load_pretrained  # noqa: E402
+from scripts.evaluate_generator import critic_filtered, load_generator  # noqa: E402
 
 DATA = ROOT / "data"
 CRITIC_KEEP = 0.8  # the fraction kept by the critic's filter, chosen on noise seeds 0-3 (data/image_recipe_study.md)
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copy(samples_png, data / "wgan_gp_fashion_samples.png")
 
     generator, _meta = load_generator(args.checkpoint)  # the weight average, as evaluate_generator.py scores it
-    metrics = measure(generator, load_critic(args.checkpoint))
+    _, critic, _ = load_pretrained(args.checkpoint, device="cpu")  # the critic trained beside it
+    metrics = measure(generator, critic)
 
     record_path = data / "wgan_gp_fashion.json"
     record = json.loads(record_path.read_text())
