@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import os
 import platform
@@ -66,6 +67,7 @@ class ImageTrainConfig:
     ema_decay: float = 0.0
     lr_decay: tuple[int, int] | None = None
     critic_norm: Literal["none", "layernorm"] = "none"
+    g_top_k: float = 1.0
     amp: Amp = "auto"
     data: Literal["subset", "full"] = "subset"
     seed: int = 0
@@ -87,6 +89,8 @@ class ImageTrainConfig:
             self.lr_decay = tuple(int(s) for s in self.lr_decay)
             if len(self.lr_decay) != 2 or not 0 <= self.lr_decay[0] < self.lr_decay[1]:
                 raise ValueError(f"lr_decay must be (first_step, last_step) with 0 <= first < last, got {self.lr_decay}")
+        if not 0.0 < self.g_top_k <= 1.0:
+            raise ValueError(f"g_top_k is the fraction of each batch the generator learns from, in (0, 1], got {self.g_top_k}")
         if self.amp not in ("auto", "off", "bf16", "fp16"):
             raise ValueError(f"amp must be 'auto', 'off', 'bf16' or 'fp16', got {self.amp!r}")
 
@@ -183,7 +187,11 @@ class ImageWGANGP:
         self.critic.requires_grad_(False)
         with autocast(dev, self.mode):
             fake = self.generator(self.generator.sample_latent(cfg.batch_size))
-            loss = generator_loss(self.critic(fake).float())
+            scores = self.critic(fake).float().flatten()
+        if cfg.g_top_k < 1.0:
+            # top-k training (Sinha et al., 2020): learn only from the fakes the critic scores highest
+            scores = scores.topk(max(1, round(cfg.g_top_k * cfg.batch_size))).values
+        loss = generator_loss(scores)
         backward_and_step(loss, self.opt_g, self.scaler_g)
         self.critic.requires_grad_(True)
         if self.ema is not None:
@@ -427,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--ema-decay", type=float, default=defaults.ema_decay, help="0 turns the weight average off")
     tr.add_argument("--lr-decay", type=int, nargs=2, metavar=("FIRST", "LAST"),
                     help="fall linearly from --lr at step FIRST to 0 at step LAST (also when resuming)")
+    tr.add_argument("--g-top-k", type=float, default=None, metavar="F",
+                    help=f"generator steps learn from the best-scored fraction F of each batch (default {defaults.g_top_k}; "
+                         "also when resuming)")
     tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
     tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
     tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
@@ -458,7 +469,8 @@ def main(argv: list[str] | None = None) -> int:
             n_steps=args.steps, batch_size=args.batch_size, n_critic=args.n_critic, lambda_gp=args.lambda_gp,
             lr=args.lr, betas=tuple(args.betas), latent_dim=args.latent_dim, g_width=args.g_width,
             c_width=args.c_width, g_upsample=args.g_upsample, g_batchnorm=not args.no_g_batchnorm,
-            ema_decay=args.ema_decay, lr_decay=args.lr_decay, critic_norm=args.critic_norm, amp=args.amp, data=args.data, seed=args.seed,
+            ema_decay=args.ema_decay, lr_decay=args.lr_decay, critic_norm=args.critic_norm,
+            g_top_k=defaults.g_top_k if args.g_top_k is None else args.g_top_k, amp=args.amp, data=args.data, seed=args.seed,
             checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, eval_every=args.eval_every,
         )
         trainer = ImageWGANGP(config, device=device, out_dir=args.out)
@@ -471,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and args.lr_decay:
         trainer.config.lr_decay = tuple(args.lr_decay)
         print(f"learning rate: {trainer.config.lr:g} until step {args.lr_decay[0]}, then linearly to 0 at {args.lr_decay[1]}")
+    if args.resume and args.g_top_k is not None:
+        trainer.config = dataclasses.replace(trainer.config, g_top_k=args.g_top_k)
+        print(f"generator steps learn from the best-scored {args.g_top_k:.0%} of each batch")
     trainer.train(args.steps, time_budget_s=budget)
     path = trainer.save(args.out / "checkpoint.pt")
     summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),

@@ -3,6 +3,7 @@
 # Run it again (same command) to continue from the last checkpoint; it stops by itself at STOP_AT (UTC).
 #   RUN_DIR=/work/runs/images/long STOP_AT=10:15 scripts/train_images_background.sh
 # LR_DECAY="FIRST LAST" makes the learning rate fall linearly to 0 between those steps (also on resume).
+# G_TOP_K=F makes generator steps learn from the best-scored fraction F of each batch (also on resume).
 # THREADS (default 1) and NICE (default 10): give it both cores (THREADS=2 NICE=5) when nothing else runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ common=(--out "$RUN_DIR" --steps "$STEPS" --stop-at "$STOP_AT" --threads "$THREA
 if [[ -n "${LR_DECAY:-}" ]]; then
   read -r -a decay <<< "$LR_DECAY"
   common+=(--lr-decay "${decay[@]}")
+fi
+if [[ -n "${G_TOP_K:-}" ]]; then
+  common+=(--g-top-k "$G_TOP_K")
 fi
 if [[ -f "$RUN_DIR/checkpoint.pt" ]]; then
   exec nice -n "$NICE" "$PY" -m course_utils.image_training train --resume "$RUN_DIR/checkpoint.pt" "${common[@]}"

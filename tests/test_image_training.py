@@ -67,20 +67,21 @@ def _data():
     return torch.rand(64, 1, 28, 28, generator=g) * 2 - 1, torch.rand(16, 1, 28, 28, generator=g) * 2 - 1
 
 
-@pytest.mark.parametrize(("upsample", "lr_decay"), [("transposed", None), ("nearest", None), ("nearest", (1, 4))])
-def test_resume_continues_identically(tmp_path, upsample, lr_decay):
+@pytest.mark.parametrize(("upsample", "lr_decay", "top_k"),
+                         [("transposed", None, 1.0), ("nearest", None, 1.0), ("nearest", (1, 4), 0.5)])
+def test_resume_continues_identically(tmp_path, upsample, lr_decay, top_k):
     train, held = _data()
-    straight = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay), device="cpu", train_images=train,
-                           heldout_images=held)
+    straight = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay, g_top_k=top_k), device="cpu",
+                           train_images=train, heldout_images=held)
     straight.train(4, progress=False)
 
-    first = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay), device="cpu", train_images=train,
-                        heldout_images=held)
+    first = ImageWGANGP(_tiny(g_upsample=upsample, lr_decay=lr_decay, g_top_k=top_k), device="cpu",
+                        train_images=train, heldout_images=held)
     first.train(2, progress=False)
     path = first.save(tmp_path / "ck.pt")
     torch.manual_seed(999)  # whatever happens in between must not matter
     resumed = ImageWGANGP.resume(path, device="cpu", train_images=train, heldout_images=held)
-    assert resumed.step == 2
+    assert resumed.step == 2 and resumed.config.g_top_k == top_k
     assert resumed.opt_c.state_dict()["state"][0]["step"] == first.opt_c.state_dict()["state"][0]["step"]
     resumed.train(2, progress=False)
 
@@ -106,6 +107,29 @@ def test_learning_rate_decays_linearly_to_zero_and_reaches_the_optimizers():
     trainer = ImageWGANGP(_tiny(lr=1e-3, lr_decay=(0, 4)), device="cpu", train_images=train, heldout_images=held)
     trainer.train(3, progress=False)  # the last of the three steps ran with the rate of step 2
     assert {g["lr"] for opt in (trainer.opt_c, trainer.opt_g) for g in opt.param_groups} == {5e-4}
+
+
+@pytest.mark.parametrize("top_k", [1.0, 0.5])
+def test_generator_step_learns_from_the_best_scored_fraction(top_k):
+    train, held = _data()
+    trainer = ImageWGANGP(_tiny(lr=0.0, ema_decay=0.0, g_top_k=top_k), device="cpu", train_images=train,
+                          heldout_images=held)
+    rng = torch.get_rng_state()
+    loss = trainer.generator_step()  # lr 0: the weights stay, the gradients are kept in .grad
+    torch.set_rng_state(rng)
+    g, critic = trainer.generator, trainer.critic
+    scores = critic(g(g.sample_latent(8))).flatten()
+    kept = scores.topk(round(top_k * 8)).values
+    expected = -kept.mean()
+    grads = torch.autograd.grad(expected, list(g.parameters()))
+    torch.testing.assert_close(loss, expected.detach())
+    for p, want in zip(g.parameters(), grads, strict=True):
+        torch.testing.assert_close(p.grad, want)
+    if top_k < 1.0:
+        assert not torch.isclose(expected, -scores.mean()), "the test must tell top-k from the full batch"
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match="g_top_k"):
+            ImageTrainConfig(g_top_k=bad)
 
 
 def test_ema_is_a_moving_average_and_is_what_gets_sampled():
@@ -172,3 +196,18 @@ def test_auto_precision_uses_native_bf16_only(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
     assert it.resolve_amp("auto", cuda) == "bf16"
     assert it.resolve_amp("auto", torch.device("cpu")) == "off"
+
+
+def test_command_line_sets_top_k_and_decay_on_resume(tmp_path, capsys):
+    from course_utils.image_training import main
+
+    tiny = ["--batch-size", "8", "--n-critic", "1", "--latent-dim", "8", "--g-width", "2", "--c-width", "2",
+            "--amp", "off", "--device", "cpu", "--eval-every", "0", "--sample-every", "0"]
+    assert main(["train", "--steps", "2", "--out", str(tmp_path), *tiny]) == 0
+    path = tmp_path / "checkpoint.pt"
+    assert torch.load(path, weights_only=False)["config"]["g_top_k"] == 1.0, "the full batch unless asked"
+    assert main(["train", "--resume", str(path), "--steps", "1", "--out", str(tmp_path), "--device", "cpu",
+                 "--g-top-k", "0.75", "--lr-decay", "2", "10"]) == 0
+    state = torch.load(path, weights_only=False)
+    assert state["step"] == 3 and state["config"]["g_top_k"] == 0.75 and state["config"]["lr_decay"] == (2, 10)
+    assert "best-scored 75% of each batch" in capsys.readouterr().out
