@@ -485,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"learning rate: {trainer.config.lr:g} until step {args.lr_decay[0]}, then linearly to 0 at {args.lr_decay[1]}")
     if args.resume and args.g_top_k is not None:
         trainer.config = dataclasses.replace(trainer.config, g_top_k=args.g_top_k)
-        print(f"generator steps learn from the best-scored {args.g_top_k:.0%} of each batch")
+    if trainer.config.g_top_k < 1.0:
+        print(f"generator steps learn from the best-scored {trainer.config.g_top_k:.0%} of each batch")
     trainer.train(args.steps, time_budget_s=budget)
     path = trainer.save(args.out / "checkpoint.pt")
     summary = {"step": trainer.step, "seconds": round(trainer.seconds, 1), "hardware": hardware_summary(device),

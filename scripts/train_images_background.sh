@@ -3,7 +3,8 @@
 # Run it again (same command) to continue from the last checkpoint; it stops by itself at STOP_AT (UTC).
 #   RUN_DIR=/work/runs/images/long STOP_AT=10:15 scripts/train_images_background.sh
 # LR_DECAY="FIRST LAST" makes the learning rate fall linearly to 0 between those steps (also on resume).
-# G_TOP_K=F makes generator steps learn from the best-scored fraction F of each batch (also on resume).
+# G_TOP_K=F makes generator steps learn from the best-scored fraction F of each batch (also on resume;
+# unset on resume keeps the checkpoint's value, G_TOP_K=1 switches it off).
 # THREADS (default 1) and NICE (default 10): give it both cores (THREADS=2 NICE=5) when nothing else runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

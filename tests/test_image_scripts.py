@@ -118,7 +118,7 @@ def test_background_script_starts_a_run_and_resumes_it(tmp_path):
     """scripts/train_images_background.sh: a first call starts the recipe, a second continues from its checkpoint."""
     run_dir = tmp_path / "run"
     env = {**ENV, "RUN_DIR": str(run_dir), "STOP_AT": "23:59", "STEPS": "2", "THREADS": "1", "NICE": "0",
-           "PYTHON": sys.executable, "LR_DECAY": "1 6",
+           "PYTHON": sys.executable, "LR_DECAY": "1 6", "G_TOP_K": "0.5",
            "RECIPE": "--data subset --batch-size 8 --n-critic 1 --g-width 2 --c-width 2 --latent-dim 8 "
                      "--checkpoint-every 0 --sample-every 0 --eval-every 0"}
     script = str(ROOT / "scripts" / "train_images_background.sh")
@@ -128,4 +128,5 @@ def test_background_script_starts_a_run_and_resumes_it(tmp_path):
         state = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
         assert state["step"] == expected_step
         assert state["config"]["g_width"] == 2 and tuple(state["config"]["lr_decay"]) == (1, 6)
+        assert state["config"]["g_top_k"] == 0.5
     assert "resumed from" in proc.stdout and "then linearly to 0 at 6" in proc.stdout

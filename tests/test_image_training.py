@@ -109,7 +109,7 @@ def test_learning_rate_decays_linearly_to_zero_and_reaches_the_optimizers():
     assert {g["lr"] for opt in (trainer.opt_c, trainer.opt_g) for g in opt.param_groups} == {5e-4}
 
 
-@pytest.mark.parametrize("top_k", [1.0, 0.5])
+@pytest.mark.parametrize("top_k", [1.0, 0.5, 0.05])
 def test_generator_step_learns_from_the_best_scored_fraction(top_k):
     train, held = _data()
     trainer = ImageWGANGP(_tiny(lr=0.0, ema_decay=0.0, g_top_k=top_k), device="cpu", train_images=train,
@@ -119,7 +119,7 @@ def test_generator_step_learns_from_the_best_scored_fraction(top_k):
     torch.set_rng_state(rng)
     g, critic = trainer.generator, trainer.critic
     scores = critic(g(g.sample_latent(8))).flatten()
-    kept = scores.topk(round(top_k * 8)).values
+    kept = scores.topk({1.0: 8, 0.5: 4, 0.05: 1}[top_k]).values  # 0.05 of 8 rounds to 0: at least one is kept
     expected = -kept.mean()
     grads = torch.autograd.grad(expected, list(g.parameters()))
     torch.testing.assert_close(loss, expected.detach())
@@ -203,9 +203,13 @@ def test_command_line_sets_top_k_and_decay_on_resume(tmp_path, capsys):
 
     tiny = ["--batch-size", "8", "--n-critic", "1", "--latent-dim", "8", "--g-width", "2", "--c-width", "2",
             "--amp", "off", "--device", "cpu", "--eval-every", "0", "--sample-every", "0"]
+    assert main(["train", "--steps", "1", "--out", str(tmp_path / "fresh"), "--g-top-k", "0.5", *tiny]) == 0
+    assert torch.load(tmp_path / "fresh" / "checkpoint.pt", weights_only=False)["config"]["g_top_k"] == 0.5
+    assert "best-scored 50% of each batch" in capsys.readouterr().out
     assert main(["train", "--steps", "2", "--out", str(tmp_path), *tiny]) == 0
     path = tmp_path / "checkpoint.pt"
     assert torch.load(path, weights_only=False)["config"]["g_top_k"] == 1.0, "the full batch unless asked"
+    assert "best-scored" not in capsys.readouterr().out
     assert main(["train", "--resume", str(path), "--steps", "1", "--out", str(tmp_path), "--device", "cpu",
                  "--g-top-k", "0.75", "--lr-decay", "2", "10"]) == 0
     state = torch.load(path, weights_only=False)
