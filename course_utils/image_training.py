@@ -435,9 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--ema-decay", type=float, default=defaults.ema_decay, help="0 turns the weight average off")
     tr.add_argument("--lr-decay", type=int, nargs=2, metavar=("FIRST", "LAST"),
                     help="fall linearly from --lr at step FIRST to 0 at step LAST (also when resuming)")
-    tr.add_argument("--g-top-k", type=float, default=None, metavar="F",
-                    help=f"generator steps learn from the best-scored fraction F of each batch (default {defaults.g_top_k}; "
-                         "also when resuming)")
+    tr.add_argument("--g-top-k", type=float, default=None, metavar="F", help="generator steps learn from the "
+                    f"best-scored fraction F of each batch (default {defaults.g_top_k}; also when resuming)")
     tr.add_argument("--critic-norm", choices=["none", "layernorm"], default=defaults.critic_norm)
     tr.add_argument("--amp", choices=["auto", "off", "bf16", "fp16"], default=defaults.amp)
     tr.add_argument("--data", choices=["subset", "full"], default=defaults.data)
